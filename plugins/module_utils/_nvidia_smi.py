@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers that build ``nvidia-smi`` command lines and parse their output.
+
+Two modes are used, both machine-readable:
+
+* ``nvidia-smi --query-gpu=FIELDS --format=csv,noheader,nounits``: one CSV line per
+  physical GPU with exactly the fields of :data:`QUERY_FIELDS`.
+* ``nvidia-smi -q -x``: the XML report; only ``<driver_version>``, ``<cuda_version>``
+  (the highest CUDA version the driver supports) and the ``<gpu>`` elements are read.
+
+Nothing here runs a process: the module runs the commands and hands stdout/stderr in,
+so the parsers are unit-tested on real captured output (tests/unit/fixtures/nvidia-smi/).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import xml.etree.ElementTree as ET
+
+# Order matters: parse_query_csv() maps CSV columns to these names.
+QUERY_FIELDS = (
+    "index",
+    "name",
+    "uuid",
+    "memory.total",
+    "compute_cap",
+    "driver_version",
+    "pci.bus_id",
+)
+
+# nvidia-smi prints these instead of a value it cannot read.
+_MISSING = ("[N/A]", "N/A", "[Not Supported]", "[Unknown Error]", "[Insufficient Permissions]", "")
+
+_MIB_RE = re.compile(r"^\s*(\d+)\s*(MiB)?\s*$")
+
+# Known failure texts -> (kind, hint).  Matched case-insensitively on stdout+stderr.
+_FAILURES = (
+    (
+        "couldn't communicate with the nvidia driver",
+        "driver_unreachable",
+        "the NVIDIA kernel driver is not loaded or not installed for the running kernel: "
+        "check `lsmod | grep nvidia` and `dmesg | grep -i nvrm`, install the NVIDIA driver "
+        "(and its kernel module for this kernel) or reboot after installing it",
+    ),
+    (
+        "driver/library version mismatch",
+        "version_mismatch",
+        "the loaded NVIDIA kernel module and the user-space driver differ (driver upgraded "
+        "without a reboot): reboot the host or reload the nvidia kernel modules",
+    ),
+    (
+        "no devices were found",
+        "no_devices",
+        "the NVIDIA driver is loaded but sees no GPU: check `lspci | grep -i nvidia` and "
+        "`dmesg | grep -i nvrm`",
+    ),
+    (
+        "is not a valid field to query",
+        "old_driver",
+        "this NVIDIA driver is too old for the queried fields (compute_cap needs driver 510 "
+        "or newer; CUDA 12.1 needs 530 or newer): upgrade the NVIDIA driver",
+    ),
+)
+
+
+class NvidiaSmiParseError(ValueError):
+    """Raised when nvidia-smi output does not have the expected shape."""
+
+
+def query_gpu_command(nvidia_smi, units=False):
+    """Return the argv of the per-GPU CSV query.
+
+    ``units=False`` gives ``csv,noheader,nounits`` (what the module runs); ``units=True``
+    gives ``csv`` with a header line and units, which :func:`parse_query_csv` also reads.
+    """
+    fmt = "csv" if units else "csv,noheader,nounits"
+    return [nvidia_smi, "--query-gpu=" + ",".join(QUERY_FIELDS), "--format=" + fmt]
+
+
+def xml_command(nvidia_smi):
+    """Return the argv of the full XML report."""
+    return [nvidia_smi, "-q", "-x"]
+
+
+def _value(text):
+    """Strip a cell; nvidia-smi's placeholders for unreadable values become None."""
+    if text is None:
+        return None
+    text = text.strip()
+    return None if text in _MISSING else text
+
+
+def parse_mib(text):
+    """``'81559'`` or ``'81559 MiB'`` -> 81559; placeholders -> None."""
+    text = _value(text)
+    if text is None:
+        return None
+    match = _MIB_RE.match(text)
+    if not match:
+        raise NvidiaSmiParseError("unexpected memory value %r (expected MiB)" % text)
+    return int(match.group(1))
+
+
+def _header_name(cell):
+    """``'memory.total [MiB]'`` -> ``'memory.total'``."""
+    return cell.split("[", 1)[0].strip()
+
+
+def parse_query_csv(stdout):
+    """Parse the output of :func:`query_gpu_command` into a list of GPU dicts.
+
+    Accepts both ``csv,noheader,nounits`` and ``csv`` (header line, units).  Returns a list
+    ordered by GPU index; each dict has index, name, uuid, memory_total_mib,
+    compute_capability, driver_version and pci_bus_id.
+    """
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    rows = list(csv.reader(lines, skipinitialspace=True))
+    if rows and _header_name(rows[0][0]) == QUERY_FIELDS[0]:
+        header = tuple(_header_name(cell) for cell in rows[0])
+        if header != QUERY_FIELDS:
+            raise NvidiaSmiParseError("unexpected CSV header %r" % (rows[0],))
+        rows = rows[1:]
+    gpus = []
+    for row in rows:
+        if len(row) != len(QUERY_FIELDS):
+            raise NvidiaSmiParseError(
+                "expected %d comma-separated fields (%s), got %d: %r"
+                % (len(QUERY_FIELDS), ",".join(QUERY_FIELDS), len(row), ",".join(row))
+            )
+        cell = dict(zip(QUERY_FIELDS, row))
+        index = _value(cell["index"])
+        if index is None or not index.isdigit():
+            raise NvidiaSmiParseError("unexpected GPU index %r" % cell["index"])
+        gpus.append(
+            {
+                "index": int(index),
+                "name": _value(cell["name"]),
+                "uuid": _value(cell["uuid"]),
+                "memory_total_mib": parse_mib(cell["memory.total"]),
+                "compute_capability": _value(cell["compute_cap"]),
+                "driver_version": _value(cell["driver_version"]),
+                "pci_bus_id": _value(cell["pci.bus_id"]),
+            }
+        )
+    return sorted(gpus, key=lambda gpu: gpu["index"])
+
+
+def _text(element, path):
+    found = element.find(path)
+    return None if found is None else _value(found.text)
+
+
+def parse_xml(stdout):
+    """Parse ``nvidia-smi -q -x`` into driver_version, cuda_version, attached_gpus and gpus.
+
+    ``gpus`` lists, per ``<gpu>`` element in document order: name, uuid, pci_bus_id,
+    minor_number and memory_total_mib (from ``<fb_memory_usage><total>``).
+    """
+    try:
+        root = ET.fromstring(stdout.strip())
+    except ET.ParseError as exc:
+        raise NvidiaSmiParseError("nvidia-smi -q -x did not print valid XML: %s" % exc)
+    if root.tag != "nvidia_smi_log":
+        raise NvidiaSmiParseError("unexpected XML root element <%s>, expected <nvidia_smi_log>" % root.tag)
+    attached = _text(root, "attached_gpus")
+    gpus = []
+    for gpu in root.findall("gpu"):
+        minor = _text(gpu, "minor_number")
+        gpus.append(
+            {
+                "name": _text(gpu, "product_name"),
+                "uuid": _text(gpu, "uuid"),
+                "pci_bus_id": _text(gpu, "pci/pci_bus_id") or gpu.get("id"),
+                "minor_number": int(minor) if minor and minor.isdigit() else None,
+                "memory_total_mib": parse_mib(_text(gpu, "fb_memory_usage/total")),
+            }
+        )
+    return {
+        "driver_version": _text(root, "driver_version"),
+        "cuda_version": _text(root, "cuda_version"),
+        "attached_gpus": int(attached) if attached and attached.isdigit() else None,
+        "gpus": gpus,
+    }
+
+
+def classify_failure(stdout, stderr):
+    """Map a failed nvidia-smi run to ``(kind, hint)``; ``('unknown', None)`` if not recognised."""
+    text = ("%s\n%s" % (stdout or "", stderr or "")).lower()
+    for needle, kind, hint in _FAILURES:
+        if needle in text:
+            return kind, hint
+    return "unknown", None
+
+
+def first_line(stdout, stderr):
+    """The first non-empty line of stderr, else of stdout: the error nvidia-smi printed."""
+    for text in (stderr, stdout):
+        for line in (text or "").splitlines():
+            if line.strip():
+                return line.strip()
+    return ""

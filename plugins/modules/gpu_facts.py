@@ -1,0 +1,270 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: gpu_facts
+short_description: Read NVIDIA GPU, driver and CUDA facts with nvidia-smi
+version_added: 0.1.0
+description:
+  - Runs C(nvidia-smi --query-gpu=index,name,uuid,memory.total,compute_cap,driver_version,pci.bus_id
+    --format=csv,noheader,nounits) for the per-GPU facts and C(nvidia-smi -q -x) for the highest
+    CUDA version the driver supports, both with C(LC_ALL=C).
+  - Read-only; it runs the same commands in check mode.
+  - Distinguishes a host without C(nvidia-smi), a driver that C(nvidia-smi) cannot talk to (kernel
+    module not loaded, driver/library version mismatch) and a driver that sees no GPU.
+author:
+  - llmops.ray_vllm maintainers
+options:
+  nvidia_smi_path:
+    description:
+      - Path of the C(nvidia-smi) executable.
+      - When not set, C(nvidia-smi) is searched on E(PATH) and in C(/usr/bin), C(/usr/local/bin),
+        C(/usr/local/nvidia/bin) and C(/opt/nvidia/bin).
+    type: path
+  required:
+    description:
+      - When V(true), fail if C(nvidia-smi) is missing, cannot reach the driver, or sees no GPU.
+      - When V(false), those cases return RV(driver_present=false) (or RV(gpu_count=0)), with the reason in
+        RV(error) and a warning; use this on CPU-only hosts.
+      - Output that cannot be parsed fails in both cases.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+notes:
+  - C(compute_cap) is a query field of NVIDIA drivers 510 and newer; older drivers fail with a
+    message saying so.
+  - With MIG enabled the facts describe the physical GPUs, not the MIG instances.
+seealso:
+  - name: nvidia-smi documentation
+    description: The query fields and the XML report.
+    link: https://docs.nvidia.com/deploy/nvidia-smi/index.html
+"""
+
+EXAMPLES = r"""
+- name: Read GPU facts (fail on hosts without a working NVIDIA driver)
+  llmops.ray_vllm.gpu_facts:
+  register: gpu
+
+- name: Show the GPUs
+  ansible.builtin.debug:
+    msg: "{{ gpu.gpu_count }} x {{ gpu.gpus | map(attribute='name') | unique | join(', ') }}, CUDA {{ gpu.cuda_version }}"
+
+- name: Same on a mixed inventory where CPU-only hosts are fine
+  llmops.ray_vllm.gpu_facts:
+    required: false
+
+- name: Use the facts later in the play
+  ansible.builtin.debug:
+    var: ansible_facts.nvidia.gpu_count
+"""
+
+RETURN = r"""
+driver_present:
+  description: Whether nvidia-smi ran and reached the NVIDIA driver.
+  returned: always
+  type: bool
+  sample: true
+driver_version:
+  description: NVIDIA driver version; V(null) when the driver is not present.
+  returned: always
+  type: str
+  sample: "550.54.15"
+cuda_version:
+  description: Highest CUDA version the driver supports (C(<cuda_version>) of C(nvidia-smi -q -x)); V(null) when unknown.
+  returned: always
+  type: str
+  sample: "12.4"
+gpu_count:
+  description: Number of GPUs.
+  returned: always
+  type: int
+  sample: 8
+gpus:
+  description: One entry per GPU, ordered by index.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: nvidia-smi's GPU index.
+      type: int
+      sample: 0
+    name:
+      description: Product name.
+      type: str
+      sample: NVIDIA H100 80GB HBM3
+    uuid:
+      description: GPU UUID.
+      type: str
+      sample: GPU-2b3c6e1a-0000-0000-0000-000000000000
+    memory_total_mib:
+      description: Total framebuffer memory in MiB.
+      type: int
+      sample: 81559
+    compute_capability:
+      description: CUDA compute capability, C(major.minor).
+      type: str
+      sample: "9.0"
+    pci_bus_id:
+      description: PCI bus id.
+      type: str
+      sample: "00000000:18:00.0"
+nvidia_smi_path:
+  description: The nvidia-smi that ran; V(null) when none was found.
+  returned: always
+  type: str
+  sample: /usr/bin/nvidia-smi
+error:
+  description: Why the driver or the GPUs are missing (only with O(required=false)); V(null) otherwise.
+  returned: always
+  type: str
+  sample: "nvidia-smi not found: install the NVIDIA driver (it ships nvidia-smi)"
+ansible_facts:
+  description: The same facts under one key, for later plays and fact caches.
+  returned: always
+  type: dict
+  contains:
+    nvidia:
+      description: >-
+        Keys driver_present, driver_version, cuda_version, gpu_count and gpus, as above.
+      type: dict
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import (
+    NvidiaSmiParseError,
+    classify_failure,
+    first_line,
+    parse_query_csv,
+    parse_xml,
+    query_gpu_command,
+    xml_command,
+)
+
+SEARCH_DIRS = ["/usr/bin", "/usr/local/bin", "/usr/local/nvidia/bin", "/opt/nvidia/bin"]
+
+CPU_ONLY_HINT = "for a CPU-only host set required=false (role cuda_check: cuda_check_required: false)"
+
+FACT_KEYS = ("driver_present", "driver_version", "cuda_version", "gpu_count", "gpus")
+
+
+def build_module():
+    module = AnsibleModule(
+        argument_spec=dict(
+            nvidia_smi_path=dict(type="path"),
+            required=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    # nvidia-smi's messages and number formats must not depend on the host's locale.
+    module.run_command_environ_update = {"LANGUAGE": "C", "LC_ALL": "C"}
+    return module
+
+
+def find_nvidia_smi(module):
+    path = module.params["nvidia_smi_path"]
+    if path:
+        return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+    return module.get_bin_path("nvidia-smi", opt_dirs=SEARCH_DIRS)
+
+
+def finish(module, result):
+    result["gpu_count"] = len(result["gpus"])
+    result["ansible_facts"] = {"nvidia": dict((key, result[key]) for key in FACT_KEYS)}
+    module.exit_json(**result)
+
+
+def absent(module, result, msg):
+    """The driver or the GPUs are missing: fail, or report it when not required."""
+    if module.params["required"]:
+        module.fail_json(msg="%s; %s" % (msg, CPU_ONLY_HINT), **result)
+    result["error"] = msg
+    module.warn(msg)
+    finish(module, result)
+
+
+def failure_message(cmd, rc, stdout, stderr):
+    kind, hint = classify_failure(stdout, stderr)
+    msg = "'%s' failed (rc=%s): %s" % (" ".join(cmd), rc, first_line(stdout, stderr) or "no output")
+    if hint:
+        msg += " -- " + hint
+    return kind, msg
+
+
+def run_module(module):
+    result = dict(
+        changed=False,
+        driver_present=False,
+        driver_version=None,
+        cuda_version=None,
+        gpus=[],
+        gpu_count=0,
+        nvidia_smi_path=None,
+        error=None,
+    )
+    nvidia_smi = find_nvidia_smi(module)
+    if not nvidia_smi:
+        where = module.params["nvidia_smi_path"] or "on PATH or in %s" % ", ".join(SEARCH_DIRS)
+        absent(module, result, "nvidia-smi not found (%s): install the NVIDIA driver, which ships nvidia-smi" % where)
+    result["nvidia_smi_path"] = nvidia_smi
+
+    cmd = query_gpu_command(nvidia_smi)
+    rc, stdout, stderr = module.run_command(cmd)
+    no_devices = False
+    if rc != 0:
+        kind, msg = failure_message(cmd, rc, stdout, stderr)
+        if kind == "old_driver":
+            module.fail_json(msg=msg, **result)
+        if kind != "no_devices":
+            absent(module, result, msg)
+        no_devices, no_devices_msg = True, msg
+    try:
+        if not no_devices:
+            result["gpus"] = parse_query_csv(stdout)
+        cmd = xml_command(nvidia_smi)
+        rc, stdout, stderr = module.run_command(cmd)
+        if rc == 0:
+            report = parse_xml(stdout)
+        elif no_devices:
+            report = {"driver_version": None, "cuda_version": None, "attached_gpus": 0}
+        else:
+            module.fail_json(msg=failure_message(cmd, rc, stdout, stderr)[1], **result)
+    except NvidiaSmiParseError as exc:
+        module.fail_json(msg="Cannot parse the output of '%s': %s" % (" ".join(cmd), exc), **result)
+
+    result["driver_present"] = True
+    drivers = sorted(set(gpu["driver_version"] for gpu in result["gpus"] if gpu["driver_version"]))
+    result["driver_version"] = drivers[0] if drivers else report["driver_version"]
+    result["cuda_version"] = report["cuda_version"]
+    if report["attached_gpus"] is not None and report["attached_gpus"] != len(result["gpus"]):
+        module.warn(
+            "nvidia-smi -q -x reports %s attached GPUs but the query listed %d"
+            % (report["attached_gpus"], len(result["gpus"]))
+        )
+    if no_devices:
+        absent(module, result, no_devices_msg)
+    finish(module, result)
+
+
+def main():
+    run_module(build_module())
+
+
+if __name__ == "__main__":
+    main()
