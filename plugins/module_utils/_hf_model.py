@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers for the hf_model module: config.json essentials, snapshot markers, hub errors.
+
+Nothing here touches the network or runs commands; the module does that and hands
+the results (file contents, directory listings, helper-script output) to these functions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+COMMIT_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+
+# Marker written into local_dir after a complete download (next to huggingface_hub's own
+# ``.cache/huggingface`` metadata, which snapshot_download already keeps out of the model files).
+MARKER_RELPATH = ".cache/llmops_hf_model.json"
+MARKER_VERSION = 1
+
+# config.json keys the planner needs, with the aliases some model families use instead.
+ESSENTIAL_KEYS = {
+    "architectures": (),
+    "num_attention_heads": ("n_head", "num_heads", "n_heads"),
+    "num_key_value_heads": ("num_kv_heads", "n_kv_heads", "multi_query_group_num"),
+    "num_hidden_layers": ("n_layer", "num_layers", "n_layers"),
+    "hidden_size": ("n_embd", "d_model", "dim"),
+    "max_position_embeddings": ("n_positions", "max_sequence_length", "seq_length", "n_ctx"),
+    "torch_dtype": ("dtype",),  # transformers >= 5 writes "dtype"
+}
+# Multimodal wrappers (Gemma 3, Llama 4, Mistral 3, ...) keep the language model's shape here.
+NESTED_TEXT_CONFIGS = ("text_config", "language_config", "llm_config")
+
+
+def is_commit_sha(revision):
+    """True when revision is a full 40-hex git commit id (immutable: no hub call needed)."""
+    return bool(revision) and COMMIT_SHA_RE.match(revision) is not None
+
+
+def _first(cfg, key):
+    for name in (key,) + ESSENTIAL_KEYS[key]:
+        if name in cfg and cfg[name] is not None:
+            return cfg[name]
+    return None
+
+
+def parse_config_essentials(text):
+    """Return the planner's essentials from config.json text.
+
+    Looks in the top level first, then in a nested text config (multimodal models).
+    num_key_value_heads defaults to num_attention_heads (models without GQA omit it).
+    Raises ValueError when the text is not a JSON object.
+    """
+    try:
+        cfg = json.loads(text)
+    except ValueError as exc:
+        raise ValueError("config.json is not valid JSON: %s" % exc)
+    if not isinstance(cfg, dict):
+        raise ValueError("config.json is not a JSON object")
+    nested = [cfg[k] for k in NESTED_TEXT_CONFIGS if isinstance(cfg.get(k), dict)]
+    out = {}
+    for key in ESSENTIAL_KEYS:
+        value = _first(cfg, key)
+        for sub in nested:
+            if value is not None:
+                break
+            value = _first(sub, key)
+        out[key] = value
+    arch = out["architectures"]
+    out["architectures"] = [arch] if isinstance(arch, str) else list(arch or [])
+    if out["num_key_value_heads"] is None:
+        out["num_key_value_heads"] = out["num_attention_heads"]
+    out["model_type"] = cfg.get("model_type")
+    return out
+
+
+def build_marker(repo_id, revision, commit_sha, files, allow_patterns=None, ignore_patterns=None):
+    """Marker dict recorded after a complete download. files: {relpath: size}."""
+    return {
+        "version": MARKER_VERSION,
+        "repo_id": repo_id,
+        "revision": revision,
+        "commit_sha": commit_sha,
+        "allow_patterns": allow_patterns,
+        "ignore_patterns": ignore_patterns,
+        "files": dict(sorted(files.items())),
+    }
+
+
+def parse_marker(text):
+    """Marker dict from its JSON text, or None when missing/corrupt/another version."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("version") != MARKER_VERSION or not isinstance(data.get("files"), dict):
+        return None
+    return data
+
+
+def snapshot_state(marker, local_sizes, repo_id, allow_patterns=None, ignore_patterns=None):
+    """Compare a marker with what is on disk.
+
+    local_sizes: {relpath: size} of the files now in local_dir (any subset is fine).
+    Returns (complete, reason): complete means the marker matches the request and every
+    recorded file exists with its recorded size; reason says what differs otherwise.
+    The caller still compares marker["commit_sha"] with the wanted commit.
+    """
+    if marker is None:
+        return False, "no snapshot marker (%s)" % MARKER_RELPATH
+    if marker.get("repo_id") != repo_id:
+        return False, "local_dir holds %s, not %s" % (marker.get("repo_id"), repo_id)
+    if marker.get("allow_patterns") != allow_patterns or marker.get("ignore_patterns") != ignore_patterns:
+        return False, "allow_patterns/ignore_patterns changed since the last download"
+    if not marker["files"]:
+        return False, "snapshot marker lists no files"
+    missing = sorted(p for p in marker["files"] if p not in local_sizes)
+    if missing:
+        return False, "missing files: %s" % ", ".join(missing[:5])
+    wrong = sorted(p for p, size in marker["files"].items() if local_sizes[p] != size)
+    if wrong:
+        return False, "files with a different size: %s" % ", ".join(wrong[:5])
+    return True, "complete snapshot of %s at %s" % (repo_id, marker.get("commit_sha"))
+
+
+def hub_error_message(error, endpoint, repo_id, revision):
+    """Turn the helper script's error dict into a failure message that names the fix.
+
+    error: {"type": exception class name, "message": str, "status": http status or None}.
+    """
+    etype = error.get("type") or "Error"
+    answer = (error.get("message") or "").strip()
+    status = error.get("status")
+    where = "%s (repo_id=%s, revision=%s)" % (endpoint or "the default hub endpoint", repo_id, revision)
+    if etype == "RepositoryNotFoundError":
+        fix = ("check repo_id, or set token when the repository is private or gated; "
+               "with a mirror, check that the mirror serves this repository")
+    elif etype == "RevisionNotFoundError":
+        fix = "check revision: use an existing branch, tag or full 40-character commit sha"
+    elif etype == "GatedRepoError":
+        fix = "accept the model's licence on the hub with the account of token, then retry"
+    elif etype == "EntryNotFoundError" or etype == "RemoteEntryNotFoundError":
+        fix = "the repository lacks a requested file; check allow_patterns"
+    elif status == 401 or status == 403:
+        fix = "set token to a valid hub token with read access"
+    elif etype in ("ConnectError", "ConnectTimeout", "TimeoutException", "ReadTimeout", "LocalEntryNotFoundError"):
+        fix = "check that endpoint is reachable from this host (proxy, firewall, DNS) or raise timeout"
+    elif etype == "ModuleNotFoundError" or etype == "ImportError":
+        fix = "install huggingface_hub into the interpreter given as python (the python_venv role does), or point python at one that has it"
+    else:
+        fix = "see the endpoint's answer above"
+    head = "Hub request to %s failed" % where
+    if status:
+        head += " with HTTP %s" % status
+    return "%s: %s: %s. Fix: %s." % (head, etype, answer or "(no message)", fix)
