@@ -331,6 +331,7 @@ def call_hub(module, action, result):
     """Run the helper script in module.params['python']; return its parsed answer or fail."""
     p = module.params
     python = p["python"]
+    result["hub_requests"].append(action)
     if not (os.path.isfile(python) and os.access(python, os.X_OK)):
         module.fail_json(msg="python=%s is not an executable file. Fix: create the vLLM virtual environment "
                              "(python_venv role) or point python at an interpreter that has huggingface_hub." % python,
@@ -356,7 +357,6 @@ def call_hub(module, action, result):
         "allow_patterns": p["allow_patterns"],
         "ignore_patterns": p["ignore_patterns"],
     }
-    result["hub_requests"].append(action)
     rc, out, err = module.run_command([python, "-c", HELPER], data=json.dumps(request),
                                       environ_update=env, binary_data=True)
     try:

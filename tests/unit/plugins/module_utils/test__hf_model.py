@@ -1,0 +1,137 @@
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the pure hf_model helpers on real config.json files (tests/unit/fixtures/hf/README.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils import _hf_model as hf
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "hf")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), encoding="utf-8") as f:
+        return f.read()
+
+
+# (file, architectures, heads, kv heads, layers, hidden, max positions, dtype) as published
+EXPECTED = [
+    ("meta-llama--Llama-3.1-8B.config.json", ["LlamaForCausalLM"], 32, 8, 32, 4096, 131072, "bfloat16"),
+    ("Qwen--Qwen2.5-7B.config.json", ["Qwen2ForCausalLM"], 28, 4, 28, 3584, 131072, "bfloat16"),
+    ("Qwen--Qwen3-30B-A3B.config.json", ["Qwen3MoeForCausalLM"], 32, 4, 48, 2048, 40960, "bfloat16"),
+    ("llmops--tiny-llama.config.json", ["LlamaForCausalLM"], 4, 2, 2, 256, 512, "float32"),
+    ("llmops--tiny-llama.transformers-5.23.0.config.json", ["LlamaForCausalLM"], 4, 2, 2, 256, 512, "float32"),
+]
+
+
+@pytest.mark.parametrize("name,arch,heads,kv,layers,hidden,maxpos,dtype", EXPECTED)
+def test_essentials_from_real_configs(name, arch, heads, kv, layers, hidden, maxpos, dtype):
+    out = hf.parse_config_essentials(fixture(name))
+    assert out == {
+        "architectures": arch,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv,
+        "num_hidden_layers": layers,
+        "hidden_size": hidden,
+        "max_position_embeddings": maxpos,
+        "torch_dtype": dtype,
+        "model_type": json.loads(fixture(name))["model_type"],
+    }
+
+
+def test_transformers5_dtype_key_is_read():
+    """transformers 5 re-saves torch_dtype as "dtype" (the real re-saved tiny config shows it)."""
+    cfg = json.loads(fixture("llmops--tiny-llama.transformers-5.23.0.config.json"))
+    assert "torch_dtype" not in cfg and cfg["dtype"] == "float32"
+    assert hf.parse_config_essentials(json.dumps(cfg))["torch_dtype"] == "float32"
+
+
+def test_nested_text_config_and_missing_kv_heads():
+    """A multimodal wrapper keeps the language model in text_config (built here from a real config)."""
+    text = json.loads(fixture("meta-llama--Llama-3.1-8B.config.json"))
+    del text["num_key_value_heads"]
+    arch = text.pop("architectures")
+    wrapper = {"architectures": ["WrapperForConditionalGeneration"], "model_type": "wrapper", "text_config": text}
+    out = hf.parse_config_essentials(json.dumps(wrapper))
+    assert out["architectures"] == ["WrapperForConditionalGeneration"] != arch
+    assert out["num_hidden_layers"] == 32
+    assert out["num_key_value_heads"] == out["num_attention_heads"] == 32  # MHA default
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1, 2]", "{\"a\": "])
+def test_invalid_config_raises(text):
+    with pytest.raises(ValueError):
+        hf.parse_config_essentials(text)
+
+
+@pytest.mark.parametrize("rev,expected", [
+    ("38c70ad4c5d87df1b6bb41466e2d7a2eeb4d6fe3", True),
+    ("main", False),
+    ("v1.0", False),
+    ("38c70ad4", False),
+    ("38C70AD4C5D87DF1B6BB41466E2D7A2EEB4D6FE3", False),
+    ("", False),
+    (None, False),
+])
+def test_is_commit_sha(rev, expected):
+    assert hf.is_commit_sha(rev) is expected
+
+
+SHA = "38c70ad4c5d87df1b6bb41466e2d7a2eeb4d6fe3"
+FILES = {"config.json": 625, "model.safetensors": 5774504}
+
+
+def marker(**kw):
+    args = dict(repo_id="llmops/tiny-llama", revision="main", commit_sha=SHA, files=FILES)
+    args.update(kw)
+    return hf.parse_marker(json.dumps(hf.build_marker(**args)))
+
+
+def test_marker_roundtrip_and_complete():
+    m = marker()
+    assert m["commit_sha"] == SHA and m["files"] == FILES
+    complete, reason = hf.snapshot_state(m, dict(FILES, extra=1), "llmops/tiny-llama")
+    assert complete, reason
+
+
+@pytest.mark.parametrize("text", [None, "", "garbage", json.dumps({"version": 99, "files": {}}), json.dumps([1])])
+def test_parse_marker_rejects(text):
+    assert hf.parse_marker(text) is None
+
+
+@pytest.mark.parametrize("m,local,repo,allow,why", [
+    (None, FILES, "llmops/tiny-llama", None, "no snapshot marker"),
+    ("default", FILES, "other/repo", None, "not other/repo"),
+    ("default", FILES, "llmops/tiny-llama", ["*.json"], "patterns changed"),
+    ("default", {"config.json": 625}, "llmops/tiny-llama", None, "missing files: model.safetensors"),
+    ("default", {"config.json": 625, "model.safetensors": 5}, "llmops/tiny-llama", None, "different size: model.safetensors"),
+    ("empty", {}, "llmops/tiny-llama", None, "lists no files"),
+])
+def test_snapshot_incomplete(m, local, repo, allow, why):
+    mk = {"default": marker(), "empty": marker(files={}), None: None}[m]
+    complete, reason = hf.snapshot_state(mk, local, repo, allow_patterns=allow)
+    assert not complete
+    assert why in reason
+
+
+@pytest.mark.parametrize("etype,status,fix", [
+    ("RepositoryNotFoundError", 404, "check repo_id"),
+    ("RevisionNotFoundError", 404, "check revision"),
+    ("GatedRepoError", 403, "accept the model's licence"),
+    ("HfHubHTTPError", 401, "set token"),
+    ("ConnectError", None, "check that endpoint is reachable"),
+    ("ModuleNotFoundError", None, "install huggingface_hub"),
+    ("ValueError", None, "see the endpoint's answer"),
+])
+def test_hub_error_message_names_fix(etype, status, fix):
+    msg = hf.hub_error_message({"type": etype, "message": "Invalid rev id: v9", "status": status},
+                               "http://10.213.0.1:8090", "llmops/tiny-llama", "v9")
+    assert "http://10.213.0.1:8090" in msg and "llmops/tiny-llama" in msg and "v9" in msg
+    assert "Invalid rev id: v9" in msg  # the endpoint's answer is quoted
+    assert "Fix: " + fix in msg
+    assert ("HTTP %s" % status in msg) == bool(status)

@@ -1,0 +1,168 @@
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the hf_model module logic that need no hub.
+
+Everything is real (AnsibleModule, argument spec, files on disk, the marker). The paths that
+talk to a hub are exercised against the fake hub in tests/integration/hf_model/; here the
+``python`` option points at a path that does not exist, so any attempt to run the download
+helper fails loudly, which proves the "no hub request" paths make none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+
+import pytest
+
+from ansible.module_utils import basic
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import MARKER_RELPATH, build_marker
+from ansible_collections.llmops.ray_vllm.plugins.modules import hf_model
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        old = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = old
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "hf")
+SHA = "38c70ad4c5d87df1b6bb41466e2d7a2eeb4d6fe3"
+NO_PYTHON = "/nonexistent/llmops-test/bin/python"
+
+
+class Exit(Exception):
+    def __init__(self, failed, result):
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+def run(args, check_mode=False):
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with patch_module_args(args):
+        module = hf_model.build_module()
+
+    def exit_json(**result):
+        raise Exit(False, result)
+
+    def fail_json(msg, **result):
+        raise Exit(True, dict(result, msg=msg))
+
+    module.exit_json = exit_json
+    module.fail_json = fail_json
+    with pytest.raises(Exit) as info:
+        hf_model.run_module(module)
+    return info.value
+
+
+def model_dir(tmp_path, name="model", config="llmops--tiny-llama.config.json"):
+    """A directory with a real config.json and a weights file."""
+    d = tmp_path / name
+    d.mkdir()
+    if config:
+        shutil.copy(os.path.join(FIXTURES, config), str(d / "config.json"))
+    (d / "model.safetensors").write_bytes(b"\0" * 1000)
+    return d
+
+
+def write_marker(d, revision="main", files=None, repo_id="llmops/tiny-llama"):
+    if files is None:
+        files = {p.name: p.stat().st_size for p in d.iterdir() if p.is_file()}
+    path = d / MARKER_RELPATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(build_marker(repo_id, revision, SHA, files)))
+
+
+def test_source_dir_validates_and_reports(tmp_path):
+    d = model_dir(tmp_path, config="meta-llama--Llama-3.1-8B.config.json")
+    out = run({"source_dir": str(d), "python": NO_PYTHON})
+    assert not out.failed, out.result["msg"]
+    res = out.result
+    assert res["changed"] is False and res["downloaded"] is False and res["hub_requests"] == []
+    assert res["path"] == str(d)
+    assert [f["path"] for f in res["files"]] == ["config.json", "model.safetensors"]
+    assert res["total_bytes"] == sum(f["size"] for f in res["files"]) == os.path.getsize(str(d / "config.json")) + 1000
+    assert res["config"]["num_key_value_heads"] == 8
+    assert res["config"]["max_position_embeddings"] == 131072
+
+
+def test_source_dir_without_config_fails(tmp_path):
+    d = model_dir(tmp_path, config=None)
+    out = run({"source_dir": str(d)})
+    assert out.failed
+    assert "no readable config.json" in out.result["msg"] and "Fix" in out.result["msg"]
+
+
+def test_source_dir_missing_fails(tmp_path):
+    out = run({"source_dir": str(tmp_path / "nope")})
+    assert out.failed and "is not a directory" in out.result["msg"]
+
+
+def test_complete_snapshot_pinned_sha_makes_no_hub_request(tmp_path):
+    d = model_dir(tmp_path)
+    write_marker(d, revision=SHA)
+    for check_mode in (False, True):
+        out = run({"repo_id": "llmops/tiny-llama", "revision": SHA, "local_dir": str(d), "python": NO_PYTHON},
+                  check_mode=check_mode)
+        assert not out.failed, out.result["msg"]
+        assert out.result["changed"] is False
+        assert out.result["hub_requests"] == []
+        assert out.result["commit_sha"] == SHA
+        assert out.result["config"]["architectures"] == ["LlamaForCausalLM"]
+
+
+@pytest.mark.parametrize("change", ["truncate", "delete", "other_repo", "patterns"])
+def test_incomplete_snapshot_goes_to_the_hub(tmp_path, change):
+    """Any difference from the marker means a hub request (here: the helper cannot even start)."""
+    d = model_dir(tmp_path)
+    write_marker(d, revision=SHA, repo_id="other/repo" if change == "other_repo" else "llmops/tiny-llama")
+    if change == "truncate":
+        (d / "model.safetensors").write_bytes(b"\0" * 10)
+    elif change == "delete":
+        (d / "model.safetensors").unlink()
+    args = {"repo_id": "llmops/tiny-llama", "revision": SHA, "local_dir": str(d), "python": NO_PYTHON}
+    if change == "patterns":
+        args["allow_patterns"] = ["*.json"]
+    out = run(args, check_mode=True)
+    assert out.failed
+    assert out.result["hub_requests"] == ["plan"]
+    assert "python=%s is not an executable file" % NO_PYTHON in out.result["msg"]
+    assert (d / MARKER_RELPATH).exists()  # check mode removed nothing
+
+
+def test_branch_revision_needs_one_resolve(tmp_path):
+    d = model_dir(tmp_path)
+    write_marker(d)
+    out = run({"repo_id": "llmops/tiny-llama", "revision": "main", "local_dir": str(d), "python": NO_PYTHON})
+    assert out.failed and out.result["hub_requests"] == ["resolve"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    ({"repo_id": "a/b"}, "local_dir"),
+    ({}, "one of the following is required"),
+    ({"source_dir": "/x", "local_dir": "/y"}, "mutually exclusive"),
+    ({"source_dir": "/x", "repo_id": "a/b", "local_dir": "/y"}, "mutually exclusive"),
+])
+def test_argument_rules(args, needle, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            hf_model.build_module()
+    assert needle in json.loads(capsys.readouterr().out)["msg"]
+
+
+def test_token_is_no_log():
+    with patch_module_args({"source_dir": "/x"}):
+        module = hf_model.build_module()
+    assert module.argument_spec["token"]["no_log"] is True
