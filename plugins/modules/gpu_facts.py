@@ -18,7 +18,7 @@ description:
   - Distinguishes a host without C(nvidia-smi), a driver that C(nvidia-smi) cannot talk to (kernel
     module not loaded, driver/library version mismatch) and a driver that sees no GPU.
 author:
-  - llmops.ray_vllm maintainers
+  - llmops.ray_vllm maintainers (@llmops)
 options:
   nvidia_smi_path:
     description:
@@ -36,12 +36,19 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details: The module only reads; it runs nvidia-smi in check mode too.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   facts:
+    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
+    details: The facts are under the key C(nvidia).
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 notes:
   - C(compute_cap) is a query field of NVIDIA drivers 510 and newer; older drivers fail with a

@@ -54,7 +54,10 @@ class Exit(Exception):
 
 
 def fake_nvidia_smi(tmp_path, query=None, xml=None, query_text="", query_rc=0, xml_text="", xml_rc=0):
-    """Write an nvidia-smi stand-in: replays fixture files (or texts) per command line, logs its calls."""
+    """Write an nvidia-smi stand-in that replays fixture files (or texts) per command line.
+
+    Each call appends "$LC_ALL|ARGS" to tmp_path/calls.log.
+    """
     log = tmp_path / "calls.log"
     path = tmp_path / "nvidia-smi"
     if query is None:
@@ -81,7 +84,7 @@ def fake_nvidia_smi(tmp_path, query=None, xml=None, query_text="", query_rc=0, x
         )
     )
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return str(path), log
+    return str(path)
 
 
 def replay(tmp_path, machine):
@@ -92,11 +95,14 @@ def replay(tmp_path, machine):
     )
 
 
-def run_module(args, check_mode=False):
+def run_module(args, check_mode=False, warnings=None):
+    """Build and run the module; returns Exit with .failed and the result dict."""
     if check_mode:
         args = dict(args, _ansible_check_mode=True)
     with patch_module_args(args):
         module = gpu_facts.build_module()
+    if warnings is not None:
+        module.warn = warnings.append
 
     def exit_json(**result):
         raise Exit(False, result)
@@ -114,7 +120,7 @@ def run_module(args, check_mode=False):
 @pytest.mark.parametrize("check_mode", [False, True])
 @pytest.mark.parametrize("machine", MACHINES)
 def test_real_capture(tmp_path, machine, check_mode):
-    path, log = replay(tmp_path, machine)
+    path = replay(tmp_path, machine)
     out = run_module({"nvidia_smi_path": path}, check_mode=check_mode)
     assert not out.failed, out.result.get("msg")
     res = out.result
@@ -135,11 +141,11 @@ def test_real_capture(tmp_path, machine, check_mode):
         "uuid",
     ]
     # Both commands ran (in check mode too) with LC_ALL=C.
-    assert log.read_text().splitlines() == ["C|" + QUERY, "C|-q -x"]
+    assert (tmp_path / "calls.log").read_text().splitlines() == ["C|" + QUERY, "C|-q -x"]
 
 
 def test_h100_values(tmp_path):
-    path, _ = replay(tmp_path, "h100")
+    path = replay(tmp_path, "h100")
     res = run_module({"nvidia_smi_path": path}).result
     assert (res["driver_version"], res["cuda_version"], res["gpu_count"]) == ("580.159.04", "13.0", 1)
     assert res["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"
@@ -164,8 +170,10 @@ def test_missing_required_fails_with_fix(tmp_path):
 
 
 def test_missing_not_required_reports_cpu_only(tmp_path):
-    out = run_module({"nvidia_smi_path": str(tmp_path / "absent"), "required": False})
+    warnings = []
+    out = run_module({"nvidia_smi_path": str(tmp_path / "absent"), "required": False}, warnings=warnings)
     assert not out.failed
+    assert warnings == [out.result["error"]]
     res = out.result
     assert (res["driver_present"], res["gpu_count"], res["gpus"], res["cuda_version"]) == (False, 0, [], None)
     assert "nvidia-smi not found" in res["error"]
@@ -181,7 +189,7 @@ def test_not_on_path_not_required(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("required", [True, False])
 def test_driver_unreachable(tmp_path, required):
-    path, _ = fake_nvidia_smi(tmp_path, query_text=DRIVER_DOWN, query_rc=9, xml_text=DRIVER_DOWN, xml_rc=9)
+    path = fake_nvidia_smi(tmp_path, query_text=DRIVER_DOWN, query_rc=9, xml_text=DRIVER_DOWN, xml_rc=9)
     out = run_module({"nvidia_smi_path": path, "required": required})
     text = out.result["msg"] if required else out.result["error"]
     assert out.failed is required
@@ -193,14 +201,14 @@ def test_driver_unreachable(tmp_path, required):
 
 
 def test_no_devices_required_fails(tmp_path):
-    path, _ = fake_nvidia_smi(tmp_path, query_text="No devices were found", query_rc=6, xml_text="No devices were found", xml_rc=6)
+    path = fake_nvidia_smi(tmp_path, query_text="No devices were found", query_rc=6, xml_text="No devices were found", xml_rc=6)
     out = run_module({"nvidia_smi_path": path})
     assert out.failed
     assert "sees no GPU" in out.result["msg"]
 
 
 def test_no_devices_not_required_driver_present(tmp_path):
-    path, _ = fake_nvidia_smi(tmp_path, query_text="No devices were found", query_rc=6, xml_text="No devices were found", xml_rc=6)
+    path = fake_nvidia_smi(tmp_path, query_text="No devices were found", query_rc=6, xml_text="No devices were found", xml_rc=6)
     res = run_module({"nvidia_smi_path": path, "required": False}).result
     assert res["driver_present"] is True
     assert res["gpu_count"] == 0
@@ -208,7 +216,7 @@ def test_no_devices_not_required_driver_present(tmp_path):
 
 
 def test_old_driver_fails_even_when_not_required(tmp_path):
-    path, _ = fake_nvidia_smi(
+    path = fake_nvidia_smi(
         tmp_path,
         query=os.path.join(FIXTURES, "h100", "query-gpu_bad_field.txt"),
         query_rc=2,
@@ -221,14 +229,14 @@ def test_old_driver_fails_even_when_not_required(tmp_path):
 
 
 def test_unparsable_output_fails(tmp_path):
-    path, _ = fake_nvidia_smi(tmp_path, query_text="garbage", xml_text="garbage")
+    path = fake_nvidia_smi(tmp_path, query_text="garbage", xml_text="garbage")
     out = run_module({"nvidia_smi_path": path, "required": False})
     assert out.failed
     assert out.result["msg"].startswith("Cannot parse the output of")
 
 
 def test_xml_failure_after_good_query_fails(tmp_path):
-    path, _ = fake_nvidia_smi(
+    path = fake_nvidia_smi(
         tmp_path, query=os.path.join(FIXTURES, "h100", "query-gpu_csv_noheader_nounits.csv"), xml_text="boom", xml_rc=3
     )
     out = run_module({"nvidia_smi_path": path})
@@ -242,13 +250,7 @@ def test_attached_count_mismatch_warns(tmp_path):
         line = handle.read().strip()
     two = tmp_path / "two.csv"
     two.write_text(line + "\n1" + line[1:] + "\n")
-    path, _ = fake_nvidia_smi(tmp_path, query=str(two), xml=os.path.join(FIXTURES, "h100", "nvidia-smi_-q_-x.xml"))
-    with patch_module_args({"nvidia_smi_path": path}):
-        module = gpu_facts.build_module()
+    path = fake_nvidia_smi(tmp_path, query=str(two), xml=os.path.join(FIXTURES, "h100", "nvidia-smi_-q_-x.xml"))
     warnings = []
-    module.warn = warnings.append
-    module.exit_json = lambda **result: (_ for _ in ()).throw(Exit(False, result))
-    with pytest.raises(Exit) as info:
-        gpu_facts.run_module(module)
-    assert info.value.result["gpu_count"] == 2
+    assert run_module({"nvidia_smi_path": path}, warnings=warnings).result["gpu_count"] == 2
     assert warnings == ["nvidia-smi -q -x reports 1 attached GPUs but the query listed 2"]
