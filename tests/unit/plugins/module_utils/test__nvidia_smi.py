@@ -50,7 +50,7 @@ def version_report(machine):
 
 
 def test_fixtures_present():
-    assert "h100" in MACHINES, "real H100 capture missing under %s" % FIXTURES
+    assert {"h100", "h200"} <= set(MACHINES), "real H100/H200 captures missing under %s" % FIXTURES
 
 
 def test_commands():
@@ -82,6 +82,13 @@ def test_h100_exact_values():
     assert report["attached_gpus"] == 1
     # fb_memory_usage/total, not bar1 (131072) or cc_protected (0) totals.
     assert report["gpus"][0]["memory_total_mib"] == 81559
+
+
+def test_h200_exact_values():
+    (gpu,) = parse_query_csv(read("h200", "query-gpu_csv_noheader_nounits.csv"))
+    assert (gpu["name"], gpu["memory_total_mib"], gpu["compute_capability"]) == ("NVIDIA H200", 143771, "9.0")
+    report = parse_xml(read("h200", "nvidia-smi_-q_-x.xml"))
+    assert (report["cuda_version"], report["gpus"][0]["memory_total_mib"]) == ("13.0", 143771)
 
 
 @pytest.mark.parametrize("machine", MACHINES)
