@@ -1,0 +1,447 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure helpers for the Ray modules: CLI argv, status parsing, diffs, error text.
+
+Nothing here runs a process or opens a socket, so every function is unit-tested
+against output captured from real Ray 2.60.0 (tests/unit/fixtures/ray/2.60.0).
+
+Sources of cluster state, all JSON:
+- dashboard ``GET /api/v0/nodes?detail=1`` (state API, snake_case keys) and
+  ``GET /api/cluster_status`` (the GCS key ``__autoscaling_status`` that ``ray status``
+  prints, but with every dict key camelCased by the dashboard, resource names included:
+  ``object_store_memory`` arrives as ``objectStoreMemory``);
+- the GCS itself (``GcsClient.get_all_node_info`` + ``internal_kv_get``), read by the
+  venv's python when the dashboard is off; same shapes, snake_case.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+DEFAULT_RAY_EXECUTABLE = "/opt/vllm_env/bin/ray"
+DEFAULT_GCS_PORT = 6379
+DEFAULT_DASHBOARD_PORT = 8265
+
+# Ray's own per-node marker resources; not capacity, so left out of totals.
+_NODE_MARKER_PREFIX = "node:"
+_HEAD_MARKER = "node:__internal_head__"
+
+# --------------------------------------------------------------------------- #
+# addresses and argv
+# --------------------------------------------------------------------------- #
+
+
+def split_address(address, default_port=DEFAULT_GCS_PORT):
+    """``"10.0.0.1"`` / ``"10.0.0.1:6380"`` / ``"[fe80::1]:6379"`` -> (host, port)."""
+    address = (address or "").strip()
+    if not address:
+        raise ValueError("empty Ray address")
+    if address.startswith("["):
+        host, _sep, rest = address[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif address.count(":") == 1:
+        host, port = address.split(":")
+    else:
+        host, port = address, ""
+    if port and not port.isdigit():
+        raise ValueError("invalid port in Ray address %r" % address)
+    return host, int(port) if port else int(default_port)
+
+
+def join_address(host, port):
+    if ":" in host:
+        return "[%s]:%d" % (host, port)
+    return "%s:%d" % (host, port)
+
+
+def cluster_address(params):
+    """The GCS address this node belongs to: its own for a head, the head's for a worker."""
+    if params["role"] == "head":
+        return join_address(params["node_ip"], params["port"])
+    return join_address(*split_address(params["head_address"], params["port"]))
+
+
+# option name -> ray start flag, for the plain "--flag=value" integer/str options
+_START_FLAGS = (
+    ("num_cpus", "--num-cpus"),
+    ("num_gpus", "--num-gpus"),
+    ("object_manager_port", "--object-manager-port"),
+    ("node_manager_port", "--node-manager-port"),
+    ("min_worker_port", "--min-worker-port"),
+    ("max_worker_port", "--max-worker-port"),
+    ("temp_dir", "--temp-dir"),
+)
+_HEAD_FLAGS = (
+    ("dashboard_port", "--dashboard-port"),
+    ("ray_client_server_port", "--ray-client-server-port"),
+)
+
+
+def build_start_argv(ray, params):
+    """argv of ``ray start`` for ``params`` (the module's options, already validated).
+
+    The dashboard binds to the node IP unless ``dashboard_host`` says otherwise:
+    Ray 2.60's own default is 127.0.0.1, which other hosts cannot reach, and
+    0.0.0.0 exposes an unauthenticated code-execution API on every interface.
+    """
+    argv = [ray, "start", "--node-ip-address=%s" % params["node_ip"]]
+    if params["role"] == "head":
+        argv += ["--head", "--port=%d" % params["port"]]
+        if params.get("include_dashboard", True):
+            argv += [
+                "--include-dashboard=true",
+                "--dashboard-host=%s" % (params.get("dashboard_host") or params["node_ip"]),
+            ]
+        else:
+            argv.append("--include-dashboard=false")
+        flags = _START_FLAGS + _HEAD_FLAGS
+    else:
+        argv.append("--address=%s" % cluster_address(params))
+        flags = _START_FLAGS
+    for key, flag in flags:
+        if params.get(key) is not None:
+            argv.append("%s=%s" % (flag, params[key]))
+    if params.get("resources"):
+        argv.append("--resources=%s" % json.dumps(params["resources"], sort_keys=True, separators=(",", ":")))
+    if params.get("disable_usage_stats", True):
+        argv.append("--disable-usage-stats")
+    argv += list(params.get("extra_args") or [])
+    return argv
+
+
+def build_stop_argv(ray, force=False, grace_period=None):
+    argv = [ray, "stop"]
+    if force:
+        argv.append("--force")
+    if grace_period is not None:
+        argv.append("--grace-period=%d" % grace_period)
+    return argv
+
+
+def build_environment(environment=None, auth_token=None, auth_token_file=None):
+    """Environment for ``ray start`` and for the GCS reader.
+
+    ``RAY_AUTH_MODE`` is always set: Ray 2.60 turns token auth on by itself when the
+    mode is unset and ``~/.ray/auth_token`` happens to exist, so leaving it unset makes
+    the behaviour depend on a stray file.  An explicit ``RAY_AUTH_MODE`` in
+    ``environment`` wins.
+    """
+    env = dict((str(k), str(v)) for k, v in (environment or {}).items())
+    if auth_token:
+        env.setdefault("RAY_AUTH_MODE", "token")
+        env["RAY_AUTH_TOKEN"] = auth_token
+    elif auth_token_file:
+        env.setdefault("RAY_AUTH_MODE", "token")
+        env["RAY_AUTH_TOKEN_PATH"] = auth_token_file
+    else:
+        env.setdefault("RAY_AUTH_MODE", "disabled")
+    return env
+
+
+# --------------------------------------------------------------------------- #
+# parsing cluster state
+# --------------------------------------------------------------------------- #
+
+
+def to_camel_case(name):
+    """The dashboard's key conversion (ray/dashboard/utils.py ``to_camel_case``)."""
+    parts = name.split("_")
+    return parts[0] + "".join(p.title() for p in parts[1:])
+
+
+def _get(d, snake_key, default=None):
+    """Read ``snake_key`` from a snake_case (GCS) or camelCase (dashboard) dict."""
+    if not isinstance(d, dict):
+        return default
+    if snake_key in d:
+        return d[snake_key]
+    return d.get(to_camel_case(snake_key), default)
+
+
+def unwrap_dashboard(payload):
+    """``{"result": true, "data": {...}}`` -> data; raise on ``result: false``."""
+    if isinstance(payload, dict) and "result" in payload and "data" in payload:
+        if payload["result"] is False:
+            raise ValueError("Ray dashboard answered an error: %s" % payload.get("msg"))
+        return payload["data"]
+    return payload
+
+
+def node_list(payload):
+    """Node dicts from ``/api/v0/nodes`` (dashboard envelope), ``ray list nodes --format=json``
+    (a plain list) or the GCS reader's ``{"nodes": [...]}``."""
+    data = unwrap_dashboard(payload)
+    while isinstance(data, dict) and "result" in data and not isinstance(data["result"], bool):
+        data = data["result"]
+    if isinstance(data, dict):
+        data = data.get("nodes", [])
+    if not isinstance(data, list):
+        raise ValueError("unexpected Ray node list: %r" % (payload,))
+    return data
+
+
+def _number(value):
+    """Numbers as float; ``ray list nodes`` prints memory as ``"6.811 GiB"`` strings."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _capacity(resources):
+    return dict((k, v) for k, v in resources.items() if not k.startswith(_NODE_MARKER_PREFIX))
+
+
+def _uncamel(d, names):
+    """Map dashboard-camelCased resource names back to the real names in ``names``."""
+    table = dict((to_camel_case(n), n) for n in names)
+    return dict((table.get(k, k) if k not in names else k, v) for k, v in (d or {}).items())
+
+
+def parse_cluster(nodes_payload, status_payload=None, ray_version=None, source="dashboard"):
+    """Structured cluster facts from a node list and an autoscaling-status document.
+
+    ``status_payload`` is the dashboard's ``/api/cluster_status`` answer or the raw
+    ``__autoscaling_status`` JSON (or None: then usage and demands are unknown).
+    """
+    raw_nodes = node_list(nodes_payload)
+    names = set()
+    for n in raw_nodes:
+        names.update((n.get("resources_total") or {}).keys())
+
+    status = unwrap_dashboard(status_payload) if status_payload is not None else None
+    autoscaling_error = None
+    if isinstance(status, dict) and ("clusterStatus" in status or "cluster_status" in status):
+        autoscaling_error = _get(status, "autoscaling_error")
+        status = _get(status, "cluster_status")
+    report = _get(status, "load_metrics_report") or {}
+    usage_by_node = _get(report, "usage_by_node") or {}
+
+    nodes = []
+    for n in raw_nodes:
+        total = dict((k, _number(v)) for k, v in (n.get("resources_total") or {}).items())
+        node_usage = usage_by_node.get(n.get("node_id"))
+        available = None
+        if node_usage is not None:
+            node_usage = _uncamel(node_usage, names)
+            available = dict((k, float(u[1]) - float(u[0])) for k, u in _capacity(node_usage).items())
+        state = n.get("state") or "UNKNOWN"
+        nodes.append({
+            "node_id": n.get("node_id"),
+            "ip": n.get("node_ip"),
+            "name": n.get("node_name"),
+            "hostname": n.get("hostname"),
+            "state": state,
+            "state_message": n.get("state_message"),
+            "alive": state == "ALIVE",
+            "is_head": bool(n.get("is_head_node")),
+            "resources_total": _capacity(total),
+            "resources_available": available,
+            "temp_dir": n.get("temp_dir"),
+        })
+    nodes.sort(key=lambda x: (not x["is_head"], not x["alive"], x["ip"] or "", x["node_id"] or ""))
+
+    totals = {}
+    for n in nodes:
+        if n["alive"]:
+            for k, v in n["resources_total"].items():
+                if v is not None:
+                    totals[k] = totals.get(k, 0.0) + v
+
+    usage = None
+    if _get(report, "usage") is not None:
+        usage = dict(
+            (k, {"used": float(u[0]), "total": float(u[1])})
+            for k, u in _capacity(_uncamel(_get(report, "usage"), names)).items()
+        )
+
+    return {
+        "source": source,
+        "ray_version": ray_version,
+        "nodes": nodes,
+        "alive_nodes": sum(1 for n in nodes if n["alive"]),
+        "dead_nodes": sum(1 for n in nodes if not n["alive"]),
+        "head_ip": next((n["ip"] for n in nodes if n["is_head"] and n["alive"]), None),
+        "totals": totals,
+        "usage": usage,
+        "pending_demands": parse_demands(report, names) if status else None,
+        "autoscaling_error": autoscaling_error,
+    }
+
+
+def parse_demands(report, names=()):
+    """Unmet demands from a load metrics report: tasks/actors, placement groups, requests."""
+    demands = []
+    for key, kind in (("resource_demand", "task"), ("request_demand", "request")):
+        for shape, count in _get(report, key) or []:
+            demands.append({"kind": kind, "resources": _uncamel(shape, names), "count": count})
+    for pg, count in _get(report, "pg_demand") or []:
+        bundles = [{"resources": _uncamel(b, names), "count": c} for b, c in pg.get("bundles", [])]
+        demands.append({"kind": "placement_group", "strategy": pg.get("strategy"),
+                        "bundles": bundles, "count": count})
+    return demands
+
+
+def find_node(facts, ip):
+    """The alive node with ``ip`` if any, else its newest dead record, else None."""
+    matches = [n for n in facts["nodes"] if n["ip"] == ip]
+    alive = [n for n in matches if n["alive"]]
+    return (alive or matches or [None])[0]
+
+
+# --------------------------------------------------------------------------- #
+# desired vs running node
+# --------------------------------------------------------------------------- #
+
+
+def node_differences(params, node):
+    """What differs between the requested node and the running ``node`` (a parsed node).
+
+    Only what the cluster reports can be compared: role, CPUs/GPUs when given,
+    custom resources, temp dir (GCS source only).  Returns a list of
+    ``{"setting", "wanted", "running"}``.
+    """
+    diffs = []
+
+    def differ(setting, wanted, running):
+        diffs.append({"setting": setting, "wanted": wanted, "running": running})
+
+    if (params["role"] == "head") != node["is_head"]:
+        differ("role", params["role"], "head" if node["is_head"] else "worker")
+    total = node["resources_total"]
+    for key, res in (("num_cpus", "CPU"), ("num_gpus", "GPU")):
+        if params.get(key) is not None and float(params[key]) != float(total.get(res, 0.0)):
+            differ(key, params[key], total.get(res, 0.0))
+    for res, amount in sorted((params.get("resources") or {}).items()):
+        if float(amount) != float(total.get(res, 0.0)):
+            differ("resources.%s" % res, amount, total.get(res))
+    if params.get("temp_dir") and node.get("temp_dir") and params["temp_dir"].rstrip("/") != node["temp_dir"].rstrip("/"):
+        differ("temp_dir", params["temp_dir"], node["temp_dir"])
+    return diffs
+
+
+def format_differences(diffs):
+    return "; ".join("%s: wanted %s, running %s" % (d["setting"], d["wanted"], d["running"]) for d in diffs)
+
+
+# --------------------------------------------------------------------------- #
+# ray start errors
+# --------------------------------------------------------------------------- #
+
+_VERSION_MISMATCH_RE = re.compile(
+    r"Version mismatch: The cluster was started with:\s*"
+    r"Ray: (?P<cluster_ray>\S+)\s*Python: (?P<cluster_python>\S+)\s*"
+    r"This process on node (?P<node>\S+) was started with:\s*"
+    r"Ray: (?P<local_ray>\S+)\s*Python: (?P<local_python>\S+)"
+)
+_PORT_IN_USE_RE = re.compile(r"Failed to start the grpc server\. The specified port is (?P<port>\d+)")
+_ALREADY_RUNNING_RE = re.compile(r"Ray is trying to start at (?P<wanted>\S+), but is already running at (?P<running>\S+?)\.")
+_AUTH_RE = re.compile(r"InvalidAuthToken|AuthenticationError|Unauthenticated|Unauthorized|Invalid authentication token")
+_UNREACHABLE_RE = re.compile(r"Failed to connect to GCS at address (?P<address>\S+)|Unable to connect to GCS")
+
+
+def classify_start_error(output, context):
+    """Turn ``ray start``'s output into ``{"kind", "msg", ...}`` naming the fix.
+
+    ``context`` carries ``address`` (GCS address), ``node_ip``, ``ray_executable``.
+    """
+    m = _VERSION_MISMATCH_RE.search(output)
+    if m:
+        info = m.groupdict()
+        return dict(info, kind="version_mismatch", msg=(
+            "Ray version mismatch: the cluster at %s runs Ray %s (Python %s) but this node (%s) has "
+            "Ray %s (Python %s) in %s. Install ray==%s with Python %s in this node's venv "
+            "(or upgrade the whole cluster) so every node runs the same versions."
+            % (context.get("address"), info["cluster_ray"], info["cluster_python"], info["node"],
+               info["local_ray"], info["local_python"], context.get("ray_executable"),
+               info["cluster_ray"], info["cluster_python"])))
+    m = _ALREADY_RUNNING_RE.search(output)
+    if m:
+        return {"kind": "already_running", "msg": (
+            "A Ray head is already running at %s on this host. Stop it first (state=stopped) "
+            "or set restart_on_change=true." % m.group("running"))}
+    m = _PORT_IN_USE_RE.search(output)
+    if m or "Address already in use" in output:
+        port = m.group("port") if m else "?"
+        return {"kind": "port_in_use", "port": port, "msg": (
+            "Port %s on %s is already in use by another process that is not this Ray node, so Ray "
+            "could not start. Find it with `ss -ltnp 'sport = :%s'`, stop it, or choose another port "
+            "(port / node_manager_port / object_manager_port / worker port range)."
+            % (port, context.get("node_ip"), port))}
+    if _AUTH_RE.search(output):
+        return {"kind": "auth", "msg": (
+            "The Ray cluster at %s refused this node's credentials: token authentication is on. Give "
+            "the same token as the head with auth_token or auth_token_file (RAY_AUTH_MODE=token)."
+            % context.get("address"))}
+    m = _UNREACHABLE_RE.search(output)
+    if m:
+        return {"kind": "head_unreachable", "msg": head_unreachable_message(context.get("address"))}
+    if "No such file or directory" in output and context.get("ray_executable", "") in output:
+        return {"kind": "executable_not_found", "msg": executable_missing_message(context.get("ray_executable"))}
+    return {"kind": "unknown", "msg": "ray start failed: %s" % output_tail(output)}
+
+
+def head_unreachable_message(address):
+    host, port = split_address(address)
+    return (
+        "Ray head %s is unreachable: nothing answers on TCP %s port %d. Check that the head is "
+        "started (ray_node role=head), that head_address/port name it, and that a firewall "
+        "allows TCP %d (and the Ray worker/node ports) between the nodes." % (address, host, port, port))
+
+
+def executable_missing_message(path):
+    venv = path.rsplit("/bin/", 1)[0] if "/bin/" in path else path
+    return (
+        "Ray executable %s not found. Install ray[default] into the venv %s (role python_venv) "
+        "or set ray_executable to the venv's bin/ray." % (path, venv))
+
+
+def output_tail(output, lines=15):
+    return "\n".join((output or "").strip().splitlines()[-lines:])
+
+
+# --------------------------------------------------------------------------- #
+# waiting
+# --------------------------------------------------------------------------- #
+
+
+def missing_for_wait(facts, min_nodes=None, resources=None, expected_node_ips=None):
+    """What keeps ``facts`` from satisfying the wait; empty dict when satisfied."""
+    missing = {}
+    if min_nodes is not None and facts["alive_nodes"] < min_nodes:
+        missing["nodes"] = {"wanted": min_nodes, "alive": facts["alive_nodes"]}
+    short = {}
+    for res, amount in sorted((resources or {}).items()):
+        have = facts["totals"].get(res, 0.0)
+        if have < float(amount):
+            short[res] = {"wanted": float(amount), "have": have, "short_by": float(amount) - have}
+    if short:
+        missing["resources"] = short
+    absent, dead = [], []
+    for ip in expected_node_ips or []:
+        node = find_node(facts, ip)
+        if node is None:
+            absent.append(ip)
+        elif not node["alive"]:
+            dead.append(ip)
+    if absent:
+        missing["absent_ips"] = absent
+    if dead:
+        missing["dead_ips"] = dead
+    return missing
+
+
+def format_missing(missing, facts=None):
+    parts = []
+    if "nodes" in missing:
+        parts.append("%(alive)d of %(wanted)d nodes alive" % missing["nodes"])
+    for res, s in sorted(missing.get("resources", {}).items()):
+        parts.append("%s short by %g (have %g, want %g)" % (res, s["short_by"], s["have"], s["wanted"]))
+    if missing.get("absent_ips"):
+        parts.append("not in the cluster: %s" % ", ".join(missing["absent_ips"]))
+    for ip in missing.get("dead_ips", []):
+        node = find_node(facts, ip) if facts else None
+        reason = " (%s)" % node["state_message"] if node and node.get("state_message") else ""
+        parts.append("dead: %s%s" % (ip, reason))
+    return "; ".join(parts)
