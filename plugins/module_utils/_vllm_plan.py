@@ -350,7 +350,7 @@ def plan(nodes, model, tensor_parallel_size=None, pipeline_parallel_size=None,
                       "read config.json from the model directory (slurp + from_json)." % (model,))
         model = {}
     head, gpu_nodes = _cluster(nodes, errors, warnings)
-    counts = [g for _, g in gpu_nodes]
+    counts = [node[1] for node in gpu_nodes]
     total = sum(counts)
     head_gpus = head[1] if head else 0
     layers = model.get("num_hidden_layers")
