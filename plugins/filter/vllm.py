@@ -26,45 +26,28 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import 
 )
 
 
-def vllm_plan(nodes, model, tensor_parallel_size=None, pipeline_parallel_size=None,
-              distributed_executor_backend=None, max_model_len=None,
-              gpu_memory_utilization=None, served_model_name=None, api_port=None,
-              ray_ports=None):
-    """Plan TP, PP and executor backend; errors come back as data (see plan())."""
-    try:
-        return plan(nodes, model, tensor_parallel_size=tensor_parallel_size,
-                    pipeline_parallel_size=pipeline_parallel_size,
-                    distributed_executor_backend=distributed_executor_backend,
-                    max_model_len=max_model_len,
-                    gpu_memory_utilization=gpu_memory_utilization,
-                    served_model_name=served_model_name, api_port=api_port,
-                    ray_ports=ray_ports)
-    except ValueError as exc:
-        raise AnsibleFilterError("vllm_plan: %s" % exc)
+def _as_filter(name, func):
+    """Wrap a pure helper so its ValueError surfaces as AnsibleFilterError named after the filter."""
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s" % (name, exc))
+    wrapper.__name__ = name
+    wrapper.__doc__ = func.__doc__
+    return wrapper
 
 
-def vllm_model_facts(config):
-    """Normalise a model's config.json into the planner's model facts."""
-    try:
-        return model_facts(config)
-    except ValueError as exc:
-        raise AnsibleFilterError("vllm_model_facts: %s" % exc)
+def _cli_args(flags, append_flags=None):
+    return cli_args(flags, APPEND_FLAGS if append_flags is None else append_flags)
 
 
-def vllm_cli_args(flags, append_flags=None):
-    """Dict of vLLM options -> argv list."""
-    try:
-        return cli_args(flags, APPEND_FLAGS if append_flags is None else append_flags)
-    except ValueError as exc:
-        raise AnsibleFilterError("vllm_cli_args: %s" % exc)
-
-
-def systemd_exec_args_filter(argv):
-    """argv list -> value of ExecStart= quoted by systemd's rules."""
-    try:
-        return systemd_exec_args(argv)
-    except ValueError as exc:
-        raise AnsibleFilterError("systemd_exec_args: %s" % exc)
+# plan() never raises on bad input (errors come back as data); the wrapper only
+# guards against programming errors surfacing as tracebacks.
+vllm_plan = _as_filter("vllm_plan", plan)
+vllm_model_facts = _as_filter("vllm_model_facts", model_facts)
+vllm_cli_args = _as_filter("vllm_cli_args", _cli_args)
+systemd_exec_args_filter = _as_filter("systemd_exec_args", systemd_exec_args)
 
 
 class FilterModule(object):
