@@ -185,3 +185,46 @@ def wait_for(read, check, timeout, poll_interval, clock=time.monotonic, sleep=ti
         if not missing or now >= deadline:
             return result, missing, now - start, polls
         sleep(max(0.0, min(poll_interval, deadline - now)))
+
+
+# Entries ``ray start`` creates directly under its temp dir; state=stopped removes only these.
+SESSION_ENTRIES = ("session_latest", "ray_current_cluster", "prom_metrics_service_discovery.json")
+
+
+def session_entries(temp_dir):
+    """Ray-owned entries under ``temp_dir`` (session dirs and their pointers)."""
+    try:
+        names = os.listdir(temp_dir)
+    except OSError:
+        return []
+    return sorted(n for n in names if n.startswith("session_") or n in SESSION_ENTRIES)
+
+
+def local_session(temp_dir):
+    """This host's Ray session under ``temp_dir``, from Ray's own files.
+
+    ``raylet_alive`` is true when the latest session's raylet accepts a connection on its
+    unix socket (a dead raylet leaves the socket file behind but refuses connections).
+    """
+    session = os.path.join(temp_dir, "session_latest")
+    address = None
+    try:
+        with open(os.path.join(temp_dir, "ray_current_cluster")) as f:
+            address = f.read().strip() or None
+    except (IOError, OSError):
+        pass
+    alive = False
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(2.0)
+        sock.connect(os.path.join(session, "sockets", "raylet"))
+        alive = True
+    except (OSError, socket.timeout):
+        pass
+    finally:
+        sock.close()
+    return {
+        "session_dir": os.path.realpath(session) if os.path.islink(session) else None,
+        "cluster_address": address,
+        "raylet_alive": alive,
+    }

@@ -1,0 +1,392 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: ray_node
+short_description: Start or stop the Ray node (head or worker) of this host, idempotently
+version_added: "1.0.0"
+description:
+  - Starts this host's Ray node with C(ray start), as the head or as a worker joining O(head_address),
+    or stops it with C(ray stop) and removes the session directories under O(temp_dir).
+  - Whether the node runs is decided from Ray's own state, not from a pid file - the GCS's record of an
+    alive node with this O(node_ip) in the requested cluster, and the local session's raylet socket
+    under O(temp_dir).
+  - A node that runs with other settings than requested (role, CPUs, GPUs, custom resources, temp dir,
+    or another cluster) is restarted when O(restart_on_change=true); otherwise the module fails saying
+    what differs.
+  - Failures of C(ray start) are reported with the fix - head unreachable, Ray/Python version mismatch
+    (both versions named), port held by another program, token refused, C(ray) not found in the venv.
+author: llmops.ray_vllm maintainers
+options:
+  state:
+    description: Whether the Ray node should run.
+    type: str
+    default: started
+    choices: [started, stopped]
+  role:
+    description: Start a C(head) (GCS, dashboard) or a C(worker) that joins O(head_address).
+    type: str
+    default: worker
+    choices: [head, worker]
+  node_ip:
+    description:
+      - IP address this node announces (C(--node-ip-address)); required so multi-homed hosts
+        use the intended network.
+      - Required when O(state=started).
+    type: str
+  port:
+    description: GCS port of the head (C(--port) on the head; the port of O(head_address) when it has none).
+    type: int
+    default: 6379
+  head_address:
+    description:
+      - Address of the head, C(HOST) or C(HOST:PORT). Required for O(role=worker); ignored for a head.
+    type: str
+  num_cpus:
+    description: CPUs this node offers (C(--num-cpus)); default is Ray's detection.
+    type: int
+  num_gpus:
+    description: GPUs this node offers (C(--num-gpus)); default is Ray's detection.
+    type: int
+  resources:
+    description: Custom resources (C(--resources) as JSON), for example C({accel: 2}).
+    type: dict
+    default: {}
+  include_dashboard:
+    description: Whether a head starts the dashboard (needed for the fast source of M(llmops.ray_vllm.ray_cluster_info)).
+    type: bool
+    default: true
+  dashboard_host:
+    description:
+      - Address the head's dashboard binds to. Default is O(node_ip) - Ray's own default is 127.0.0.1,
+        and C(0.0.0.0) exposes the dashboard (which can run arbitrary code) on every interface; set it
+        only on purpose.
+    type: str
+  dashboard_port:
+    description: Port of the head's dashboard.
+    type: int
+    default: 8265
+  ray_client_server_port:
+    description: Ray Client server port of the head (C(--ray-client-server-port)); Ray's default when unset.
+    type: int
+  object_manager_port:
+    description: Fixed object manager port (C(--object-manager-port)), for firewalled networks.
+    type: int
+  node_manager_port:
+    description: Fixed node manager port (C(--node-manager-port)), for firewalled networks.
+    type: int
+  min_worker_port:
+    description: Lowest port of Ray's worker processes (C(--min-worker-port)).
+    type: int
+  max_worker_port:
+    description: Highest port of Ray's worker processes (C(--max-worker-port)).
+    type: int
+  temp_dir:
+    description:
+      - Ray's temp/session root (C(--temp-dir)). O(state=stopped) removes the C(session_*) entries,
+        C(session_latest) and C(ray_current_cluster) in it, nothing else.
+    type: path
+    default: /tmp/ray
+  ray_executable:
+    description: The C(ray) executable of the venv that holds Ray.
+    type: path
+    default: /opt/vllm_env/bin/ray
+  environment:
+    description:
+      - Environment of C(ray start). Ray worker processes (and vLLM's Ray workers) inherit it, so
+        per-node settings such as C(NCCL_SOCKET_IFNAME), C(GLOO_SOCKET_IFNAME) or C(RAY_*) belong here.
+    type: dict
+    default: {}
+  auth_token:
+    description:
+      - Ray token (C(RAY_AUTH_MODE=token), C(RAY_AUTH_TOKEN)); every node needs the same one.
+      - Without O(auth_token) and O(auth_token_file) the module sets C(RAY_AUTH_MODE=disabled)
+        unless O(environment) sets it (Ray 2.60 otherwise enables token mode on its own when
+        C(~/.ray/auth_token) exists).
+    type: str
+  auth_token_file:
+    description: File holding the Ray token (C(RAY_AUTH_TOKEN_PATH)). Mutually exclusive with O(auth_token).
+    type: path
+  extra_args:
+    description: More C(ray start) arguments, appended as given.
+    type: list
+    elements: str
+    default: []
+  restart_on_change:
+    description: Restart a node that runs with other settings instead of failing.
+    type: bool
+    default: false
+  start_timeout:
+    description: Seconds to wait after C(ray start) for the GCS to list this node as alive.
+    type: float
+    default: 60
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - C(ray stop) stops every Ray process of the host (or of its PID namespace), whatever its temp dir.
+  - The comparison covers what the GCS reports; ports, dashboard host and environment of a running node
+    are not visible there, so changing only those needs O(state=stopped) first.
+seealso:
+  - module: llmops.ray_vllm.ray_cluster_info
+  - module: llmops.ray_vllm.ray_wait
+"""
+
+EXAMPLES = r"""
+- name: Start the head
+  llmops.ray_vllm.ray_node:
+    role: head
+    node_ip: 10.0.0.11
+    num_gpus: 4
+    auth_token_file: /etc/ray/auth_token
+    environment:
+      NCCL_SOCKET_IFNAME: ens5
+
+- name: Join a worker
+  llmops.ray_vllm.ray_node:
+    role: worker
+    node_ip: 10.0.0.12
+    head_address: 10.0.0.11:6379
+    auth_token_file: /etc/ray/auth_token
+
+- name: Stop Ray on this host
+  llmops.ray_vllm.ray_node:
+    state: stopped
+"""
+
+RETURN = r"""
+action:
+  description: What the module did or, in check mode, would do.
+  returned: always
+  type: str
+  sample: started
+  choices: [none, started, restarted, stopped]
+cluster_address:
+  description: GCS address of the cluster this node belongs to.
+  returned: when state=started
+  type: str
+  sample: 10.0.0.11:6379
+differences:
+  description: Settings that differed from the running node (C(setting), C(wanted), C(running)).
+  returned: always
+  type: list
+  elements: dict
+node:
+  description: The node as the GCS lists it (see M(llmops.ray_vllm.ray_cluster_info) nodes), null when not running.
+  returned: always
+  type: dict
+cmd:
+  description: The last C(ray) command run (tokens are passed in the environment, never here).
+  returned: when a command ran
+  type: list
+  elements: str
+stdout:
+  description: Output of the last C(ray) command.
+  returned: when a command ran
+  type: str
+stderr:
+  description: Error output of the last C(ray) command.
+  returned: when a command ran
+  type: str
+removed:
+  description: Entries removed from O(temp_dir).
+  returned: when state=stopped
+  type: list
+  elements: str
+"""
+
+import os
+import shutil
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
+    build_environment,
+    build_start_argv,
+    build_stop_argv,
+    classify_start_error,
+    cluster_address,
+    executable_missing_message,
+    find_node,
+    format_differences,
+    head_unreachable_message,
+    node_differences,
+    split_address,
+)
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import (
+    CLIENT_ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+    RayReadError,
+    local_session,
+    read_gcs,
+    session_entries,
+    tcp_reachable,
+)
+
+
+def build_module():
+    spec = dict(CLIENT_ARGUMENT_SPEC)
+    spec.update(
+        state=dict(type="str", default="started", choices=["started", "stopped"]),
+        role=dict(type="str", default="worker", choices=["head", "worker"]),
+        node_ip=dict(type="str"),
+        num_cpus=dict(type="int"),
+        num_gpus=dict(type="int"),
+        resources=dict(type="dict", default={}),
+        include_dashboard=dict(type="bool", default=True),
+        dashboard_host=dict(type="str"),
+        ray_client_server_port=dict(type="int"),
+        object_manager_port=dict(type="int"),
+        node_manager_port=dict(type="int"),
+        min_worker_port=dict(type="int"),
+        max_worker_port=dict(type="int"),
+        temp_dir=dict(type="path", default="/tmp/ray"),
+        environment=dict(type="dict", default={}),
+        extra_args=dict(type="list", elements="str", default=[]),
+        restart_on_change=dict(type="bool", default=False),
+        start_timeout=dict(type="float", default=60),
+    )
+    return AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_if=[["state", "started", ["node_ip"]]],
+        supports_check_mode=True,
+    )
+
+
+class RayNode(object):
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+        self.result = dict(changed=False, action="none", differences=[], node=None)
+        self.env = build_environment(self.p["environment"], self.p["auth_token"], self.p["auth_token_file"])
+
+    def fail(self, msg, **extra):
+        self.result.update(extra)
+        self.module.fail_json(msg=msg, **self.result)
+
+    def run_ray(self, argv):
+        rc, out, err = self.module.run_command(argv, environ_update=self.env)
+        self.result.update(cmd=argv, stdout=out, stderr=err)
+        return rc, out, err
+
+    def observe(self, address):
+        """(node record for node_ip in the cluster at address or None, cluster reachable?)"""
+        host, port = split_address(address)
+        if not tcp_reachable(host, port):
+            return None, False
+        try:
+            facts = read_gcs(self.module, self.p, address)
+        except RayReadError as e:
+            self.fail(str(e))
+        return find_node(facts, self.p["node_ip"]), True
+
+    # ----------------------------------------------------------------- started
+    def started(self):
+        p = self.p
+        if p["role"] == "worker" and not p["head_address"]:
+            self.fail("head_address is required for role=worker")
+        address = cluster_address(p)
+        self.result["cluster_address"] = address
+        node, reachable = self.observe(address)
+        local = local_session(p["temp_dir"])
+        running = node is not None and node["alive"]
+        if running:
+            self.result["node"] = node
+            diffs = node_differences(p, node)
+        elif local["raylet_alive"]:
+            diffs = [{"setting": "cluster", "wanted": address, "running": local["cluster_address"]}]
+        else:
+            diffs = []
+        self.result["differences"] = diffs
+
+        if running and not diffs:
+            return
+        if diffs and not p["restart_on_change"]:
+            self.fail("Ray node on %s runs with other settings (%s); set restart_on_change=true to restart it "
+                      "or state=stopped first." % (p["node_ip"], format_differences(diffs)))
+        if p["role"] == "worker" and not reachable:
+            self.fail(head_unreachable_message(address))
+        self.result.update(changed=True, action="restarted" if diffs else "started")
+        if self.module.check_mode:
+            return
+        if diffs:
+            self.stop_processes()
+        self.start(address)
+
+    def start(self, address):
+        p = self.p
+        argv = build_start_argv(p["ray_executable"], p)
+        rc, out, err = self.run_ray(argv)
+        if rc != 0:
+            error = classify_start_error(out + "\n" + err, dict(
+                address=address, node_ip=p["node_ip"], ray_executable=p["ray_executable"]))
+            self.fail(error["msg"], error_kind=error["kind"], rc=rc)
+        deadline = time.monotonic() + p["start_timeout"]
+        while True:
+            node, _reachable = self.observe(address)
+            if node is not None and node["alive"]:
+                self.result["node"] = node
+                return
+            if time.monotonic() >= deadline:
+                self.fail("ray start returned but the GCS at %s does not list %s as alive after %ss; see the "
+                          "raylet logs under %s/session_latest/logs" % (address, p["node_ip"], p["start_timeout"], p["temp_dir"]))
+            time.sleep(1)
+
+    # ----------------------------------------------------------------- stopped
+    def stopped(self):
+        temp_dir = self.p["temp_dir"]
+        local = local_session(temp_dir)
+        entries = session_entries(temp_dir)
+        if not local["raylet_alive"] and not entries:
+            return
+        self.result.update(changed=True, action="stopped", removed=entries)
+        if self.module.check_mode:
+            return
+        if local["raylet_alive"]:
+            self.stop_processes()
+        for name in entries:
+            path = os.path.join(temp_dir, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+
+    def stop_processes(self):
+        ray = self.p["ray_executable"]
+        rc, out, err = self.run_ray(build_stop_argv(ray))
+        if rc != 0 or local_session(self.p["temp_dir"])["raylet_alive"]:
+            rc, out, err = self.run_ray(build_stop_argv(ray, force=True))
+            if rc != 0:
+                self.fail("ray stop --force failed (rc=%d): %s" % (rc, err.strip() or out.strip()))
+
+
+def run_module(module):
+    node = RayNode(module)
+    if not os.path.exists(module.params["ray_executable"]):
+        if module.params["state"] == "stopped":
+            module.exit_json(**node.result)
+        module.fail_json(msg=executable_missing_message(module.params["ray_executable"]), **node.result)
+    if module.params["state"] == "started":
+        node.started()
+    else:
+        node.stopped()
+    module.exit_json(**node.result)
+
+
+def main():
+    run_module(build_module())
+
+
+if __name__ == "__main__":
+    main()
