@@ -88,14 +88,18 @@ options:
     default: 30
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - In check mode nothing is written; when the snapshot is incomplete or of another revision
         the module asks the hub for the file list (two metadata requests, no file content) and
         returns it as RV(would_download).
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 requirements:
   - C(huggingface_hub) (tested with 2.4.0) in the interpreter given by O(python).
@@ -236,7 +240,6 @@ config:
 
 import json
 import os
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import (
@@ -253,41 +256,54 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import (
 # object. Errors come back as {"ok": false, "error": {...}} with the hub's answer.
 HELPER = r'''
 import json, sys, time
-req = json.loads(sys.stdin.read())
-def out(obj):
-    sys.stdout.write(json.dumps(obj))
-    sys.exit(0)
-try:
-    import huggingface_hub
-    from huggingface_hub import HfApi, snapshot_download, get_cached_repo_tree
-    from huggingface_hub.hf_api import RepoFile
-    from huggingface_hub.utils import filter_repo_objects
-except ImportError as exc:
-    out({"ok": False, "error": {"type": type(exc).__name__, "message": str(exc), "status": None}})
-try:
-    api = HfApi(endpoint=req["endpoint"])
-    rev = req["revision"]
-    sha = api.model_info(req["repo_id"], revision=rev).sha
-    res = {"ok": True, "commit_sha": sha, "hub_version": huggingface_hub.__version__}
-    if req["action"] == "resolve":
-        out(res)
-    allow, ignore = req["allow_patterns"], req["ignore_patterns"]
-    if req["action"] == "plan":
-        tree = [f for f in api.list_repo_tree(req["repo_id"], recursive=True, revision=sha) if isinstance(f, RepoFile)]
-    else:
-        start = time.monotonic()
-        snapshot_download(req["repo_id"], revision=sha, local_dir=req["local_dir"], cache_dir=req["cache_dir"],
-                          endpoint=req["endpoint"], allow_patterns=allow, ignore_patterns=ignore)
-        res["seconds"] = round(time.monotonic() - start, 3)
-        tree = get_cached_repo_tree(req["repo_id"], revision=sha, local_dir=req["local_dir"], cache_dir=req["cache_dir"])
-    sizes = {f.path: f.size for f in tree}
-    res["files"] = {p: sizes[p] for p in filter_repo_objects(sorted(sizes), allow_patterns=allow, ignore_patterns=ignore)}
-    out(res)
-except Exception as exc:
+
+
+def err(exc):
     response = getattr(exc, "response", None)
-    out({"ok": False, "error": {"type": type(exc).__name__, "message": str(exc),
-                                "status": getattr(response, "status_code", None)}})
+    return {"ok": False, "error": {"type": type(exc).__name__, "message": str(exc),
+                                   "status": getattr(response, "status_code", None)}}
+
+
+def main(req):
+    try:
+        import huggingface_hub
+        from huggingface_hub import HfApi, snapshot_download, get_cached_repo_tree
+        from huggingface_hub.hf_api import RepoFile
+        from huggingface_hub.utils import filter_repo_objects
+    except ImportError as exc:
+        return err(exc)
+    try:
+        api = HfApi(endpoint=req["endpoint"])
+        sha = api.model_info(req["repo_id"], revision=req["revision"]).sha
+        res = {"ok": True, "commit_sha": sha, "hub_version": huggingface_hub.__version__}
+        if req["action"] == "resolve":
+            return res
+        allow, ignore = req["allow_patterns"], req["ignore_patterns"]
+        if req["action"] == "plan":
+            tree = [f for f in api.list_repo_tree(req["repo_id"], recursive=True, revision=sha)
+                    if isinstance(f, RepoFile)]
+        else:
+            start = time.monotonic()
+            snapshot_download(req["repo_id"], revision=sha, local_dir=req["local_dir"], cache_dir=req["cache_dir"],
+                              endpoint=req["endpoint"], allow_patterns=allow, ignore_patterns=ignore)
+            res["seconds"] = round(time.monotonic() - start, 3)
+            tree = get_cached_repo_tree(req["repo_id"], revision=sha, local_dir=req["local_dir"],
+                                        cache_dir=req["cache_dir"])
+        sizes = {f.path: f.size for f in tree}
+        res["files"] = {p: sizes[p] for p in filter_repo_objects(sorted(sizes), allow_patterns=allow,
+                                                                  ignore_patterns=ignore)}
+        return res
+    except Exception as exc:
+        return err(exc)
+
+
+sys.stdout.write(json.dumps(main(json.loads(sys.stdin.read()))))
 '''
+
+
+def fail(module, result, msg, **extra):
+    """fail_json with the result so far; msg replaces any earlier one."""
+    module.fail_json(**dict(result, msg=msg, **extra))
 
 
 def list_local_files(directory):
@@ -319,12 +335,12 @@ def read_config(module, directory, result):
     """Parse config.json in directory into result['config']; fail when missing or invalid."""
     text = read_text(os.path.join(directory, "config.json"))
     if text is None:
-        module.fail_json(msg="%s has no readable config.json: this is not a transformers model directory, "
-                             "or allow_patterns left config.json out. Fix: include config.json." % directory, **result)
+        fail(module, result, "%s has no readable config.json: this is not a transformers model directory, "
+                             "or allow_patterns left config.json out. Fix: include config.json." % directory)
     try:
         result["config"] = parse_config_essentials(text)
     except ValueError as exc:
-        module.fail_json(msg="%s/config.json: %s" % (directory, exc), **result)
+        fail(module, result, "%s/config.json: %s" % (directory, exc))
 
 
 def call_hub(module, action, result):
@@ -333,9 +349,8 @@ def call_hub(module, action, result):
     python = p["python"]
     result["hub_requests"].append(action)
     if not (os.path.isfile(python) and os.access(python, os.X_OK)):
-        module.fail_json(msg="python=%s is not an executable file. Fix: create the vLLM virtual environment "
-                             "(python_venv role) or point python at an interpreter that has huggingface_hub." % python,
-                         **result)
+        fail(module, result, "python=%s is not an executable file. Fix: create the vLLM virtual environment "
+                             "(python_venv role) or point python at an interpreter that has huggingface_hub." % python)
     env = {
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "HF_HUB_DISABLE_PROGRESS_BARS": "1",
@@ -362,19 +377,17 @@ def call_hub(module, action, result):
     try:
         answer = json.loads(out)
     except ValueError:
-        module.fail_json(msg="The download helper in %s failed (rc=%s): %s" % (python, rc, (err or out).strip()[-2000:]),
-                         **result)
+        fail(module, result, "The download helper in %s failed (rc=%s): %s" % (python, rc, (err or out).strip()[-2000:]))
     if not answer.get("ok"):
-        module.fail_json(msg=hub_error_message(answer["error"], p["endpoint"], p["repo_id"], p["revision"]),
-                         hub_error=answer["error"], **result)
+        fail(module, result, hub_error_message(answer["error"], p["endpoint"], p["repo_id"], p["revision"]), hub_error=answer["error"])
     return answer
 
 
 def run_source_dir(module, result):
     source = os.path.abspath(module.params["source_dir"])
     if not os.path.isdir(source):
-        module.fail_json(msg="source_dir %s is not a directory. Fix: stage the model there first, or set repo_id "
-                             "and local_dir to download it." % source, **result)
+        fail(module, result, "source_dir %s is not a directory. Fix: stage the model there first, or set repo_id "
+                             "and local_dir to download it." % source)
     sizes = list_local_files(source)
     result.update(path=source, files=file_list(sizes), total_bytes=sum(sizes.values()))
     read_config(module, source, result)
@@ -422,7 +435,7 @@ def run_module(module):
     try:
         os.makedirs(local_dir, exist_ok=True)
     except OSError as exc:
-        module.fail_json(msg="Cannot create local_dir %s: %s" % (local_dir, exc), **result)
+        fail(module, result, "Cannot create local_dir %s: %s" % (local_dir, exc))
     # An old marker must not vouch for a half-replaced snapshot if this download fails.
     if marker is not None:
         os.unlink(marker_path)
@@ -434,8 +447,7 @@ def run_module(module):
     on_disk = list_local_files(local_dir)
     bad = sorted(f for f, size in files.items() if on_disk.get(f) != size)
     if bad:
-        module.fail_json(msg="After the download these files are missing or have another size: %s" % ", ".join(bad[:10]),
-                         **result)
+        fail(module, result, "After the download these files are missing or have another size: %s" % ", ".join(bad[:10]))
     new_marker = build_marker(p["repo_id"], p["revision"], answer["commit_sha"], files,
                               p["allow_patterns"], p["ignore_patterns"])
     tmp = marker_path + ".tmp"

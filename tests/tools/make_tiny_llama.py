@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Generate a tiny, deterministic Llama checkpoint for tests (test data, not a real model).
@@ -76,7 +75,7 @@ CORPUS = [
 
 def _corpus():
     """Yield the fixed training corpus (repeated so BPE has stable pair counts)."""
-    for _ in range(20):
+    for _repeat in range(20):
         yield from CORPUS
 
 

@@ -39,7 +39,7 @@ def find_python():
     candidates = [os.environ.get("LLMOPS_HF_PYTHON"), "/opt/vllm_env/bin/python", "/tmp/hD-venv/bin/python"]
     for py in candidates:
         if py and os.access(py, os.X_OK):
-            rc = subprocess.run([py, "-c", "import %s" % NEEDED], capture_output=True).returncode
+            rc = subprocess.run([py, "-c", "import %s" % NEEDED], capture_output=True, check=False).returncode
             if rc == 0:
                 return py
     return None
@@ -117,7 +117,7 @@ def hf_model(args, check=False):
     cmd = [ansible, "localhost", "-m", "llmops.ray_vllm.hf_model", "-a", json.dumps(dict(args, python=PYTHON))]
     if check:
         cmd.append("--check")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
     head, sep, body = proc.stdout.partition(" => ")
     assert sep, "unexpected ansible output: %s %s" % (proc.stdout, proc.stderr)
     return "FAILED" in head, json.loads(body)

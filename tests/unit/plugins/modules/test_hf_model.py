@@ -10,31 +10,16 @@ helper fails loudly, which proves the "no hub request" paths make none.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 
 import pytest
 
-from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import MARKER_RELPATH, build_marker
 from ansible_collections.llmops.ray_vllm.plugins.modules import hf_model
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "hf")
 SHA = "38c70ad4c5d87df1b6bb41466e2d7a2eeb4d6fe3"
