@@ -30,7 +30,7 @@ options:
     description:
       - When V(true), fail if C(nvidia-smi) is missing, cannot reach the driver, or sees no GPU.
       - When V(false), those cases return RV(driver_present=false) (or RV(gpu_count=0)), with the reason in
-        RV(error) and a warning; use this on CPU-only hosts.
+        RV(error); use this on CPU-only hosts.
       - Output that cannot be parsed fails in both cases.
     type: bool
     default: true
@@ -202,7 +202,6 @@ def absent(module, result, msg):
     if module.params["required"]:
         module.fail_json(msg="%s; %s" % (msg, CPU_ONLY_HINT), **result)
     result["error"] = msg
-    module.warn(msg)
     finish(module, result)
 
 
