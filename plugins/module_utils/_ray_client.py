@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.urls import Request
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     DEFAULT_DASHBOARD_PORT,
@@ -101,13 +102,25 @@ def token_from_params(params):
     return None
 
 
-def _get_json(url, token, timeout, opener):
+def dashboard_opener(token=None, timeout=5.0):
+    """``opener(url)`` for the dashboard: ansible's ``Request`` with the bearer token.
+
+    The dashboard speaks plain HTTP. ``open_url`` builds a default SSL context on every
+    call (about 30 ms loading the system CA store); a bare context built once avoids that
+    and still refuses an unverified HTTPS peer.  Proxies are not used: the dashboard is on
+    the cluster network.
+    """
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = "Bearer %s" % token
+    request = Request(headers=headers, timeout=timeout, use_proxy=False,
+                      context=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+    return lambda url: request.open("GET", url)
+
+
+def _get_json(url, opener):
     try:
-        resp = opener(url, headers=headers, timeout=timeout, method="GET")
-        return json.loads(resp.read())
+        return json.loads(opener(url).read())
     except HTTPError as e:
         if e.code in (401, 403):
             raise RayReadError(
@@ -118,11 +131,12 @@ def _get_json(url, token, timeout, opener):
         raise RayReadError("Ray dashboard %s did not answer: %s" % (url, e))
 
 
-def read_dashboard(host, dashboard_port, token=None, timeout=5.0, opener=open_url):
+def read_dashboard(host, dashboard_port, token=None, timeout=5.0, opener=None):
+    opener = opener or dashboard_opener(token, timeout)
     base = "http://%s" % join_address(host, dashboard_port)
-    nodes = _get_json(base + "/api/v0/nodes?detail=1&limit=10000", token, timeout, opener)
-    status = _get_json(base + "/api/cluster_status", token, timeout, opener)
-    version = _get_json(base + "/api/version", token, timeout, opener)
+    nodes = _get_json(base + "/api/v0/nodes?detail=1&limit=10000", opener)
+    status = _get_json(base + "/api/cluster_status", opener)
+    version = _get_json(base + "/api/version", opener)
     return parse_cluster(nodes, status, ray_version=version.get("ray_version"), source="dashboard")
 
 
@@ -142,7 +156,7 @@ def read_gcs(module, params, address):
     return parse_cluster(doc, doc["cluster_status"], ray_version=doc["ray_version"], source="gcs")
 
 
-def read_cluster(module, params, opener=open_url):
+def read_cluster(module, params, opener=None):
     """Facts of the cluster whose head is ``params['head_address']`` using ``params['source']``."""
     host, port = split_address(params["head_address"], params["port"])
     source = params.get("source", "auto")

@@ -221,6 +221,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     format_differences,
     head_unreachable_message,
     node_differences,
+    output_tail,
     split_address,
 )
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import (
@@ -277,7 +278,7 @@ class RayNode(object):
 
     def run_ray(self, argv):
         rc, out, err = self.module.run_command(argv, environ_update=self.env)
-        self.result.update(cmd=argv, stdout=out, stderr=err)
+        self.result.update(cmd=argv, stdout=output_tail(out), stderr=output_tail(err))
         return rc, out, err
 
     def observe(self, address):
