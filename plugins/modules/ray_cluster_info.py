@@ -18,7 +18,8 @@ description:
   - The C(gcs) source runs the Ray venv's python to ask the GCS directly (the data C(ray status) reads);
     it costs about a second and works with the dashboard disabled.
   - Works with Ray token authentication (C(RAY_AUTH_MODE=token)).
-author: llmops.ray_vllm maintainers
+author:
+  - llmops.ray_vllm maintainers (@llmops)
 options:
   head_address:
     description:
@@ -61,11 +62,15 @@ options:
     default: 5.0
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    description: Read-only; runs the same way in check mode.
+    details: Read-only; runs the same way in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 notes:
   - The dashboard camelCases every key of C(/api/cluster_status), resource names included

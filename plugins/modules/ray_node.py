@@ -21,7 +21,8 @@ description:
     what differs.
   - Failures of C(ray start) are reported with the fix - head unreachable, Ray/Python version mismatch
     (both versions named), port held by another program, token refused, C(ray) not found in the venv.
-author: llmops.ray_vllm maintainers
+author:
+  - llmops.ray_vllm maintainers (@llmops)
 options:
   state:
     description: Whether the Ray node should run.
@@ -54,7 +55,7 @@ options:
     description: GPUs this node offers (C(--num-gpus)); default is Ray's detection.
     type: int
   resources:
-    description: Custom resources (C(--resources) as JSON), for example C({accel: 2}).
+    description: 'Custom resources (C(--resources) as JSON), for example C({"accel": 2}).'
     type: dict
     default: {}
   include_dashboard:
@@ -127,10 +128,15 @@ options:
     default: 60
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details: Reads the cluster and local session, reports the action it would take, runs no ray start/stop.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 notes:
   - C(ray stop) stops every Ray process of the host (or of its PID namespace), whatever its temp dir.

@@ -17,7 +17,8 @@ description:
   - On timeout it fails with what is missing - which expected IPs are absent or dead (with Ray's reason),
     which resources are short and by how much.
   - Uses a monotonic deadline; read errors (head restarting) are retried until the deadline.
-author: llmops.ray_vllm maintainers
+author:
+  - llmops.ray_vllm maintainers (@llmops)
 options:
   head_address:
     description: Address of the head node, C(HOST) or C(HOST:PORT). Without a port, O(port) is used.
@@ -54,7 +55,7 @@ options:
     description: Minimum number of alive nodes.
     type: int
   resources:
-    description: Minimum totals over alive nodes, for example C({GPU: 8}).
+    description: 'Minimum totals over alive nodes, for example C({"GPU": 8}).'
     type: dict
     default: {}
   expected_node_ips:
@@ -72,11 +73,15 @@ options:
     default: 1.0
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
-    description: Read-only; waits the same way in check mode.
+    details: Read-only; waits the same way in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
     platforms: posix
 seealso:
   - module: llmops.ray_vllm.ray_cluster_info
