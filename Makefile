@@ -1,0 +1,73 @@
+# llmops.ray_vllm: developer entry points. Run as root on Debian 12 (the lab needs root).
+#   make demo   bring up the local lab and deploy site.yml on it
+#   make test   unit tests, ansible-test sanity, ansible-lint, Molecule scenarios on the lab
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PY ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+LAB := $(BIN)/python tests/lab/lab
+STAGE := tests/ci/stage
+COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
+SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
+SCENARIOS ?= $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
+
+.PHONY: help venv lab-prereqs collection wheelhouse unit sanity lint molecule test demo lab-up lab-down clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+lab-prereqs: venv
+	$(LAB) prereqs --install
+
+collection:
+	@mkdir -p $(dir $(COLL_LINK))
+	@ln -sfn $(CURDIR) $(COLL_LINK)
+
+wheelhouse: venv
+	$(LAB) wheelhouse -r tests/lab/wheelhouse.txt
+
+unit: venv collection
+	$(STAGE) unit $(BIN)/pytest -q -p no:cacheprovider tests/unit
+
+sanity: venv
+	rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
+	git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
+	cd $(SANITY_DIR) && git init -q && git add -A && \
+	  $(CURDIR)/$(STAGE) sanity $(BIN)/ansible-test sanity --python 3.11 --requirements --color no
+
+lint: venv collection
+	$(STAGE) lint $(BIN)/ansible-lint --profile production --nocolor
+
+molecule: lab-prereqs collection wheelhouse
+	@for s in $(SCENARIOS); do \
+	  $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; \
+	done
+
+test: venv lab-prereqs
+	@rm -f $(STAGE_TIMES)
+	$(MAKE) --no-print-directory unit sanity lint molecule
+	@echo "== stage timings"; cat $(STAGE_TIMES)
+
+lab-up: lab-prereqs
+	$(LAB) up 3 --inventory inventories/lab/hosts.yml
+
+lab-down: venv
+	$(LAB) down --all
+
+demo: lab-up collection
+	$(BIN)/ansible-playbook -i inventories/lab site.yml
+
+clean: lab-down
+	rm -rf $(VENV) .cache ansible_collections
