@@ -25,7 +25,7 @@ description:
   - With O(source_dir) nothing is downloaded; the directory is validated the same way (it must hold
     a C(config.json)) and its files and config essentials are returned.
 author:
-  - llmops.ray_vllm maintainers
+  - llmops.ray_vllm maintainers (@llmops)
 options:
   repo_id:
     description:

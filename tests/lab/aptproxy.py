@@ -107,7 +107,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--bind", required=True)
     parser.add_argument("--port", type=int, default=3142)
     parser.add_argument("--cache", required=True)
