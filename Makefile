@@ -36,7 +36,7 @@ collection:
 	@ln -sfn $(CURDIR) $(COLL_LINK)
 
 wheelhouse: venv
-	$(LAB) wheelhouse -r tests/lab/wheelhouse.txt
+	$(LAB) wheelhouse $(foreach f,$(wildcard tests/lab/wheelhouse/*.txt),-r $(f))
 
 unit: venv collection
 	$(STAGE) unit $(BIN)/pytest -q -p no:cacheprovider tests/unit
