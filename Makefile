@@ -41,7 +41,12 @@ wheelhouse: venv
 unit: venv collection
 	$(STAGE) unit $(BIN)/pytest -q -p no:cacheprovider tests/unit
 
+# ansible-test bootstraps pip in its sanity venvs with a get-pip script from a host this machine
+# cannot reach; it documents saving the script in its cache by hand. Ours installs pip from PyPI.
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 sanity: venv
+	@mkdir -p $(dir $(GET_PIP_CACHE)) && cmp -s tests/ci/get_pip_offline.py $(GET_PIP_CACHE) || \
+	  cp tests/ci/get_pip_offline.py $(GET_PIP_CACHE)
 	rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
 	git ls-files -z --cached --others --exclude-standard | rsync -a --from0 --files-from=- ./ $(SANITY_DIR)/
 	cd $(SANITY_DIR) && git init -q && git add -A && \
