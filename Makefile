@@ -1,6 +1,7 @@
 # llmops.ray_vllm: developer entry points. Run as root on Debian 12 (the lab needs root).
 #   make demo   bring up the local lab and deploy site.yml on it
 #   make test   unit tests, ansible-test sanity, ansible-lint, Molecule scenarios on the lab
+#   make bench  benchmarks on the lab (prints figures)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PY ?= python3
@@ -15,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
 
-.PHONY: help venv lab-prereqs collection wheelhouse unit sanity lint molecule test demo lab-up lab-down clean
+.PHONY: help venv lab-prereqs collection wheelhouse unit sanity lint molecule test bench demo lab-up lab-down clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -64,6 +65,9 @@ test: venv lab-prereqs
 	@rm -f $(STAGE_TIMES)
 	$(MAKE) --no-print-directory unit sanity lint molecule
 	@echo "== stage timings"; cat $(STAGE_TIMES)
+
+bench: lab-prereqs collection wheelhouse
+	$(BIN)/python tests/bench/ray_bench.py
 
 lab-up: lab-prereqs
 	$(LAB) up 3 --inventory inventories/lab/hosts.yml

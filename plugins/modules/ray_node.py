@@ -362,11 +362,12 @@ class RayNode(object):
             return
         if local["raylet_alive"]:
             self.stop_processes()
-        for name in entries:
+        # `ray stop` removes some entries itself (ray_current_cluster): list again after it
+        for name in session_entries(temp_dir):
             path = os.path.join(temp_dir, name)
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
-            else:
+            elif os.path.lexists(path):
                 os.unlink(path)
 
     def stop_processes(self):

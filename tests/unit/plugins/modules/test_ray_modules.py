@@ -287,3 +287,27 @@ def stop_and_check(temp_dir, ray):
 
     r = run(ray_node, args)
     assert r.result["changed"] is False and r.result["action"] == "none"
+
+
+def test_node_stopped_when_ray_stop_removes_entries_itself(tmp_path):
+    """Ray 2.60's `ray stop` deletes <temp_dir>/ray_current_cluster itself (seen on the lab);
+    the module must not fail on the entry it listed before stopping. The `ray` here is a
+    stand-in script doing what `ray stop` does to the temp dir; the raylet is a real
+    listening unix socket (a live raylet answers on it)."""
+    temp_dir = type(tmp_path)(tempfile.mkdtemp(prefix="rn", dir="/tmp"))
+    make_session(temp_dir)
+    sock_path = next(temp_dir.glob("session_2*")) / "sockets" / "raylet"
+    sock_path.unlink()
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(sock_path))
+    listener.listen(8)
+    ray = tmp_path / "ray"
+    ray.write_text("#!/bin/sh\nrm -f %s\nexit 0\n" % (temp_dir / "ray_current_cluster"))
+    ray.chmod(0o755)
+    try:
+        r = run(ray_node, dict(state="stopped", temp_dir=str(temp_dir), ray_executable=str(ray)))
+        assert r.result["changed"] and r.result["action"] == "stopped", r.result
+        assert sorted(os.listdir(temp_dir)) == ["unrelated.txt"]
+    finally:
+        listener.close()
+        shutil.rmtree(str(temp_dir))

@@ -1,0 +1,106 @@
+"""Ray benchmark on the local lab (make bench): prints figures, asserts nothing.
+
+1. Status latency: median of 20 reads of the cluster the way ray_cluster_info does it (the module's
+   own query: dashboard JSON API, parsed) versus median of 20 ``ray status --address`` calls timed
+   on the head host itself (no SSH in the figure), and the ratio, in one run.
+2. Detection latency: the time between the last worker's ``ray start`` returning and the wait
+   being satisfied (3 nodes alive, GPU 6, every expected IP), polling like ray_wait does
+   (``wait_for`` + ``missing_for_wait``) with the poll interval printed.
+
+The cluster is the Molecule ray_cluster scenario's (prepare.yml + converge.yml) on a lab of its
+own named ``bench``, removed at the end.  Lab hosts have no GPU: each declares 2 (num_gpus).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, ".cache", "collections"))
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import missing_for_wait  # noqa: E402
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import (  # noqa: E402
+    dashboard_opener, read_dashboard, wait_for)
+
+LAB = [sys.executable, os.path.join(ROOT, "tests", "lab", "lab"), "--name", "bench"]
+INVENTORY = os.path.join(ROOT, ".cache", "bench", "hosts.yml")
+SCENARIO = os.path.join(ROOT, "molecule", "ray_cluster")
+VENV = "/opt/vllm_env"
+RUNS = 20
+POLL = 0.05
+
+REMOTE_STATUS_LOOP = r"""
+import statistics, subprocess, sys, time
+t = []
+for _ in range(%d):
+    s = time.perf_counter()
+    subprocess.run([sys.argv[1], "status", "--address", sys.argv[2]], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.append(time.perf_counter() - s)
+print(statistics.median(t))
+""" % RUNS
+
+
+def sh(argv, **kw):
+    return subprocess.run(argv, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def lab_ssh(host, *command, stdin=None):
+    return sh(LAB + ["ssh", host] + list(command), input=stdin)
+
+
+def main():
+    t0 = time.monotonic()
+    print("bench: lab up (3 hosts) ...", flush=True)
+    sh(LAB + ["up", "--hosts", "head=ray_head,worker1=ray_workers,worker2=ray_workers",
+              "--inventory", INVENTORY])
+    hosts = json.loads(sh([os.path.join(ROOT, ".venv", "bin", "ansible-inventory"), "-i", INVENTORY, "--list"]))
+    ip = {h: v["ansible_host"] for h, v in hosts["_meta"]["hostvars"].items()}
+    try:
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
+        for play in ("prepare.yml", "converge.yml"):
+            print("bench: ansible-playbook %s ..." % play, flush=True)
+            sh([os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", INVENTORY,
+                os.path.join(SCENARIO, play)], env=env)
+        head = ip["head"]
+        print("bench: cluster up after %.0fs" % (time.monotonic() - t0))
+
+        opener = dashboard_opener()
+        ours = []
+        for _ in range(RUNS):
+            s = time.perf_counter()
+            read_dashboard(head, 8265, opener=opener)
+            ours.append(time.perf_counter() - s)
+        ray_status = float(lab_ssh("head", VENV + "/bin/python", "-", VENV + "/bin/ray", head + ":6379",
+                                   stdin=REMOTE_STATUS_LOOP))
+        ours_med = statistics.median(ours)
+        print("status latency: ray_cluster_info query median %.1f ms (n=%d) vs `ray status --address` "
+              "median %.0f ms (n=%d, timed on the head): ratio %.0fx"
+              % (ours_med * 1000, RUNS, ray_status * 1000, RUNS, ray_status / ours_med))
+
+        lab_ssh("worker2", "RAY_AUTH_MODE=disabled", VENV + "/bin/ray", "stop")
+        expected = [ip["head"], ip["worker1"], ip["worker2"]]
+        _, missing, _, _ = wait_for(lambda: read_dashboard(head, 8265, opener=opener),
+                                    lambda f: {} if f["alive_nodes"] == 2 else {"alive": f["alive_nodes"]},
+                                    60, 0.2)
+        if missing:
+            raise SystemExit("bench: worker2 did not show as stopped: %s" % missing)
+        lab_ssh("worker2", "RAY_AUTH_MODE=disabled", "RAY_USAGE_STATS_ENABLED=0", VENV + "/bin/ray", "start",
+                "--address=%s:6379" % head, "--node-ip-address=%s" % ip["worker2"], "--num-cpus=1",
+                "--num-gpus=2", "--object-store-memory=104857600", "--disable-usage-stats")
+        returned = time.monotonic()
+        _, missing, _, polls = wait_for(lambda: read_dashboard(head, 8265, opener=opener),
+                                        lambda f: missing_for_wait(f, 3, {"GPU": 6}, expected), 60, POLL)
+        detected = time.monotonic() - returned
+        print("detection latency: last worker's `ray start` returned -> wait satisfied in %.3f s "
+              "(%d polls, poll interval %.2f s)%s" % (detected, polls, POLL, " NOT SATISFIED: %s" % missing if missing else ""))
+    finally:
+        sh(LAB + ["down"])
+        print("bench: total %.0fs" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    main()
