@@ -334,6 +334,13 @@ class RayNode(object):
     def start(self, address):
         p = self.p
         argv = build_start_argv(p["ray_executable"], p)
+        # Ray's daemons must outlive this module's SSH session. Without pipelining Ansible runs
+        # modules on a tty (ssh -tt), and when that session ends the kernel hangs up its process
+        # group: the freshly started GCS/raylet died seconds after `ray start` returned (seen on the
+        # lab). `setsid --wait` starts Ray in a session of its own, without a controlling terminal.
+        setsid = self.module.get_bin_path("setsid")
+        if setsid:
+            argv = [setsid, "--wait"] + argv
         rc, out, err = self.run_ray(argv)
         if rc != 0:
             error = classify_start_error(out + "\n" + err, dict(

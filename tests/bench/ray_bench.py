@@ -45,7 +45,11 @@ print(statistics.median(t))
 
 
 def sh(argv, **kw):
-    return subprocess.run(argv, check=True, text=True, capture_output=True, **kw).stdout
+    res = subprocess.run(argv, text=True, capture_output=True, **kw)
+    if res.returncode != 0:
+        sys.stderr.write(res.stdout[-6000:] + res.stderr[-3000:])
+        raise SystemExit("bench: %s failed (rc=%d)" % (" ".join(argv[:3]), res.returncode))
+    return res.stdout
 
 
 def lab_ssh(host, *command, stdin=None):
@@ -98,7 +102,8 @@ def main():
         print("detection latency: last worker's `ray start` returned -> wait satisfied in %.3f s "
               "(%d polls, poll interval %.2f s)%s" % (detected, polls, POLL, " NOT SATISFIED: %s" % missing if missing else ""))
     finally:
-        sh(LAB + ["down"])
+        if os.environ.get("BENCH_KEEP_LAB") != "1":
+            sh(LAB + ["down"])
         print("bench: total %.0fs" % (time.monotonic() - t0))
 
 
