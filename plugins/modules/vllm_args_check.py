@@ -115,7 +115,7 @@ try:
         from vllm.entrypoints.openai.cli_args import make_arg_parser, validate_parsed_serve_args
 except Exception as exc:
     sys.stderr.write("cannot import vLLM's argument parser: %s: %s\n" % (type(exc).__name__, exc))
-    sys.exit(3)
+    raise SystemExit(3)
 parser = make_arg_parser(FlexibleArgumentParser(
     prog="vllm serve",
     description="vLLM OpenAI-Compatible RESTful API server."))
@@ -124,7 +124,7 @@ try:
     validate_parsed_serve_args(args)
 except Exception as exc:
     sys.stderr.write("error: %s: %s\n" % (type(exc).__name__, exc))
-    sys.exit(4)
+    raise SystemExit(4)
 def plain(value):
     try:
         json.dumps(value)
