@@ -1,0 +1,239 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: preflight_probe
+short_description: Read listening ports, free disk space, TCP reachability and name resolution of a host
+version_added: 0.1.0
+description:
+  - The probe of the P(llmops.ray_vllm.preflight#role) role. Read-only; it does the same in check mode.
+  - Runs C(ss -ltnp) (with C(LC_ALL=C)), reads C(/proc/PID/cmdline) of the processes holding O(ports) and says
+    per port whether it is free, held by the expected program, or taken by another one.
+  - Measures free space of the nearest existing directory of each of O(paths) (C(statvfs), space for
+    unprivileged users).
+  - Opens a TCP connection to each of O(connect) and names the outcome (V(open), V(refused), V(timeout),
+    V(unreachable), V(blocked), V(error)); V(open) and V(refused) prove the port can be reached.
+  - Resolves each of O(resolve) with the system resolver (like C(getent ahostsv4)).
+author:
+  - llmops.ray_vllm maintainers (@llmops)
+options:
+  ports:
+    description: Ports that must be free, or held by the expected program.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port:
+        description: TCP port.
+        type: int
+        required: true
+      name:
+        description: What needs the port, for the messages.
+        type: str
+        default: ""
+      expected:
+        description:
+          - Regular expression searched in the holder's command line; a match means the port is held by the
+            program that should hold it (for example Ray already running). Empty, any holder is a problem.
+        type: str
+        default: ""
+  paths:
+    description: Paths whose file system's free space is measured (the nearest existing directory).
+    type: list
+    elements: path
+    default: []
+  connect:
+    description: TCP peers to connect to.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      host:
+        description: Address or name.
+        type: str
+        required: true
+      port:
+        description: TCP port.
+        type: int
+        required: true
+      timeout:
+        description: Seconds to wait for the connection.
+        type: float
+        default: 3.0
+  resolve:
+    description: Host names to resolve to IPv4 addresses.
+    type: list
+    elements: str
+    default: []
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details: The module only reads.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Probe the head
+  llmops.ray_vllm.preflight_probe:
+    ports:
+      - {port: 6379, name: Ray GCS, expected: gcs_server}
+    paths: [/opt/vllm_env]
+    connect:
+      - {host: 10.0.0.1, port: 6379, timeout: 3}
+    resolve: [worker1]
+  register: probe
+"""
+
+RETURN = r"""
+listeners:
+  description: Every listening TCP socket, as parsed from C(ss -ltnp).
+  returned: always
+  type: list
+  elements: dict
+ports:
+  description: Per wanted port (as a string key) its C(name), C(state) (V(free), V(expected), V(taken)) and C(holders).
+  returned: always
+  type: dict
+port_problems:
+  description: One line per wanted port taken by another program.
+  returned: always
+  type: list
+  elements: str
+disk:
+  description: Per path C(path), C(checked) (the existing directory measured) and C(free_bytes).
+  returned: always
+  type: list
+  elements: dict
+connect:
+  description: Per peer C(host), C(port), C(state) and C(reachable) (bool), and C(error) (errno name or message).
+  returned: always
+  type: list
+  elements: dict
+resolve:
+  description: Per name the IPv4 addresses it resolves to, in resolver order; empty when it does not resolve.
+  returned: always
+  type: dict
+"""
+
+import errno
+import os
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import (
+    check_ports,
+    connect_state,
+    parse_ss_listeners,
+    reachable,
+)
+
+
+def build_module():
+    return AnsibleModule(
+        argument_spec=dict(
+            ports=dict(type="list", elements="dict", default=[], options=dict(
+                port=dict(type="int", required=True),
+                name=dict(type="str", default=""),
+                expected=dict(type="str", default=""),
+            )),
+            paths=dict(type="list", elements="path", default=[]),
+            connect=dict(type="list", elements="dict", default=[], options=dict(
+                host=dict(type="str", required=True),
+                port=dict(type="int", required=True),
+                timeout=dict(type="float", default=3.0),
+            )),
+            resolve=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+
+
+def read_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def probe_ports(module):
+    if not module.params["ports"]:
+        return [], {}, []
+    ss = module.get_bin_path("ss", required=True)
+    rc, out, err = module.run_command([ss, "-ltnp"], environ_update={"LC_ALL": "C", "LANGUAGE": "C"})
+    if rc != 0:
+        module.fail_json(msg="ss -ltnp failed (rc %d): %s" % (rc, err.strip() or out.strip()))
+    try:
+        listeners = parse_ss_listeners(out)
+    except ValueError as e:
+        module.fail_json(msg="cannot parse ss -ltnp output: %s" % e, stdout=out)
+    wanted_ports = set(p["port"] for p in module.params["ports"])
+    pids = set(proc["pid"] for entry in listeners if entry["port"] in wanted_ports for proc in entry["processes"])
+    ports, problems = check_ports(listeners, module.params["ports"], dict((pid, read_cmdline(pid)) for pid in pids))
+    return listeners, dict((str(k), v) for k, v in ports.items()), problems
+
+
+def probe_disk(path):
+    checked = path
+    while not os.path.isdir(checked) and checked not in ("", "/"):
+        checked = os.path.dirname(checked)
+    st = os.statvfs(checked or "/")
+    return {"path": path, "checked": checked or "/", "free_bytes": st.f_bavail * st.f_frsize}
+
+
+def probe_connect(host, port, timeout):
+    err = None
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.close()
+    except socket.timeout:
+        err = "ETIMEDOUT"
+    except OSError as e:
+        err = errno.errorcode.get(e.errno, str(e)) if e.errno else str(e)
+    state = connect_state(err)
+    return {"host": host, "port": port, "state": state, "reachable": reachable(state), "error": err or ""}
+
+
+def probe_resolve(name):
+    try:
+        infos = socket.getaddrinfo(name, None, socket.AF_INET, socket.SOCK_STREAM)
+    except socket.gaierror:
+        return []
+    out = []
+    for info in infos:
+        if info[4][0] not in out:
+            out.append(info[4][0])
+    return out
+
+
+def run_module(module):
+    listeners, ports, problems = probe_ports(module)
+    module.exit_json(
+        changed=False,
+        listeners=listeners,
+        ports=ports,
+        port_problems=problems,
+        disk=[probe_disk(p) for p in module.params["paths"]],
+        connect=[probe_connect(c["host"], c["port"], c["timeout"]) for c in module.params["connect"]],
+        resolve=dict((name, probe_resolve(name)) for name in module.params["resolve"]),
+    )
+
+
+def main():
+    run_module(build_module())
+
+
+if __name__ == "__main__":
+    main()
