@@ -37,7 +37,7 @@ def read_cmdlines(name):
     """pid -> command line, from a `PID<TAB>cmdline` capture next to the ss capture."""
     out = {}
     for line in fixture(name).splitlines():
-        pid, _, cmdline = line.partition("\t")
+        pid, cmdline = line.split("\t", 1)
         out[int(pid)] = cmdline
     return out
 
@@ -109,7 +109,7 @@ def test_dummy_listener_on_gcs_port_is_a_problem():
 
 
 def test_port_without_expected_program_must_be_free():
-    _, problems = check_ports(parse_ss_listeners(fixture("ray_head.txt")), [{"port": 22, "name": "ssh test"}], {})
+    problems = check_ports(parse_ss_listeners(fixture("ray_head.txt")), [{"port": 22, "name": "ssh test"}], {})[1]
     assert problems == ["port 22 (ssh test) is taken by sshd (pid 34) on 0.0.0.0, sshd (pid 34) on ::"]
 
 
