@@ -34,20 +34,19 @@ options:
       - Output that cannot be parsed fails in both cases.
     type: bool
     default: true
+extends_documentation_fragment:
+  - action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads; it runs nvidia-smi in check mode too.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
     details: The facts are under the key C(nvidia).
   platform:
-    description: Target OS/families that can be operated against.
     support: full
     platforms: posix
 notes:

@@ -86,19 +86,18 @@ options:
         take longer.
     type: int
     default: 30
+extends_documentation_fragment:
+  - action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details:
       - In check mode nothing is written; when the snapshot is incomplete or of another revision
         the module asks the hub for the file list (two metadata requests, no file content) and
         returns it as RV(would_download).
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
     support: N/A
     platforms: posix
 requirements:

@@ -20,56 +20,16 @@ description:
   - Works with Ray token authentication (C(RAY_AUTH_MODE=token)).
 author:
   - llmops.ray_vllm maintainers (@llmops)
-options:
-  head_address:
-    description:
-      - Address of the head node, C(HOST) or C(HOST:PORT). Without a port, O(port) is used.
-    type: str
-    required: true
-  port:
-    description: GCS port of the head.
-    type: int
-    default: 6379
-  dashboard_port:
-    description: Port of the head's dashboard.
-    type: int
-    default: 8265
-  source:
-    description:
-      - Where to read from. C(auto) tries the dashboard, then falls back to the GCS
-        when the dashboard does not answer (but not when it refuses the token).
-    type: str
-    default: auto
-    choices: [auto, dashboard, gcs]
-  ray_executable:
-    description:
-      - Path of the C(ray) executable of the Ray venv; the C(gcs) source runs the C(python) next to it.
-    type: path
-    default: /opt/vllm_env/bin/ray
-  auth_token:
-    description:
-      - Ray authentication token, when the cluster runs with C(RAY_AUTH_MODE=token).
-      - Mutually exclusive with O(auth_token_file).
-    type: str
-  auth_token_file:
-    description:
-      - File on the managed host that holds the Ray authentication token.
-      - Mutually exclusive with O(auth_token).
-    type: path
-  request_timeout:
-    description: Seconds to wait for each HTTP request or TCP probe.
-    type: float
-    default: 5.0
+extends_documentation_fragment:
+  - action_common_attributes
+  - llmops.ray_vllm.ray_reader
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Read-only; runs the same way in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
     support: N/A
     platforms: posix
 notes:

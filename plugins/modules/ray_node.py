@@ -126,16 +126,15 @@ options:
     description: Seconds to wait after C(ray start) for the GCS to list this node as alive.
     type: float
     default: 60
+extends_documentation_fragment:
+  - action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reads the cluster and local session, reports the action it would take, runs no ray start/stop.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
     support: N/A
     platforms: posix
 notes:

@@ -20,37 +20,6 @@ description:
 author:
   - llmops.ray_vllm maintainers (@llmops)
 options:
-  head_address:
-    description: Address of the head node, C(HOST) or C(HOST:PORT). Without a port, O(port) is used.
-    type: str
-    required: true
-  port:
-    description: GCS port of the head.
-    type: int
-    default: 6379
-  dashboard_port:
-    description: Port of the head's dashboard.
-    type: int
-    default: 8265
-  source:
-    description: Where to read from; see M(llmops.ray_vllm.ray_cluster_info).
-    type: str
-    default: auto
-    choices: [auto, dashboard, gcs]
-  ray_executable:
-    description: Path of the C(ray) executable of the Ray venv (used by the C(gcs) source).
-    type: path
-    default: /opt/vllm_env/bin/ray
-  auth_token:
-    description: Ray authentication token. Mutually exclusive with O(auth_token_file).
-    type: str
-  auth_token_file:
-    description: File on the managed host holding the Ray authentication token.
-    type: path
-  request_timeout:
-    description: Seconds to wait for each HTTP request or TCP probe.
-    type: float
-    default: 5.0
   min_nodes:
     description: Minimum number of alive nodes.
     type: int
@@ -71,16 +40,16 @@ options:
     description: Seconds between reads.
     type: float
     default: 1.0
+extends_documentation_fragment:
+  - action_common_attributes
+  - llmops.ray_vllm.ray_reader
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Read-only; waits the same way in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
-    description: Target OS/families that can be operated against.
     support: N/A
     platforms: posix
 seealso:

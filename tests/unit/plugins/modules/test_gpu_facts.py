@@ -10,29 +10,14 @@ is real: AnsibleModule, argument parsing, run_command with its environment, the 
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import stat
 
 import pytest
 
-from ansible.module_utils import basic
 
 from ansible_collections.llmops.ray_vllm.plugins.modules import gpu_facts
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
+from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module as harness_run
 
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "nvidia-smi")
@@ -44,13 +29,6 @@ DRIVER_DOWN = (
     "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
     "Make sure that the latest NVIDIA driver is installed and running."
 )
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
 
 
 def fake_nvidia_smi(tmp_path, query=None, xml=None, query_text="", query_rc=0, xml_text="", xml_rc=0):
@@ -96,25 +74,7 @@ def replay(tmp_path, machine):
 
 
 def run_module(args, check_mode=False, warnings=None):
-    """Build and run the module; returns Exit with .failed and the result dict."""
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        module = gpu_facts.build_module()
-    if warnings is not None:
-        module.warn = warnings.append
-
-    def exit_json(**result):
-        raise Exit(False, result)
-
-    def fail_json(msg, **result):
-        raise Exit(True, dict(result, msg=msg))
-
-    module.exit_json = exit_json
-    module.fail_json = fail_json
-    with pytest.raises(Exit) as info:
-        gpu_facts.run_module(module)
-    return info.value
+    return harness_run(gpu_facts, args, check_mode=check_mode, warnings=warnings)
 
 
 @pytest.mark.parametrize("check_mode", [False, True])

@@ -20,36 +20,15 @@ from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import MARKER_RELPATH, build_marker
 from ansible_collections.llmops.ray_vllm.plugins.modules import hf_model
+from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module as harness_run
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "hf")
 SHA = "38c70ad4c5d87df1b6bb41466e2d7a2eeb4d6fe3"
 NO_PYTHON = "/nonexistent/llmops-test/bin/python"
 
 
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
 def run(args, check_mode=False):
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        module = hf_model.build_module()
-
-    def exit_json(**result):
-        raise Exit(False, result)
-
-    def fail_json(msg, **result):
-        raise Exit(True, dict(result, msg=msg))
-
-    module.exit_json = exit_json
-    module.fail_json = fail_json
-    with pytest.raises(Exit) as info:
-        hf_model.run_module(module)
-    return info.value
+    return harness_run(hf_model, args, check_mode=check_mode)
 
 
 def model_dir(tmp_path, name="model", config="llmops--tiny-llama.config.json"):

@@ -11,9 +11,7 @@ ansible's Request, sockets, the temp dir on disk.
 
 from __future__ import annotations
 
-import contextlib
 import http.server
-import json
 import os
 import shutil
 import socket
@@ -22,46 +20,13 @@ import threading
 
 import pytest
 
-from ansible.module_utils import basic
 
 from ansible_collections.llmops.ray_vllm.plugins.modules import ray_cluster_info, ray_node, ray_wait
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
+from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module as harness_run
 
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "ray", "2.60.0")
 TOKEN = "secret-token"
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
-@pytest.fixture(autouse=True)
-def exits(monkeypatch):
-    def exit_json(self, **kw):
-        raise Exit(False, kw)
-
-    def fail_json(self, msg, **kw):
-        kw["msg"] = msg
-        raise Exit(True, kw)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
 
 
 def body(name):
@@ -139,10 +104,7 @@ def closed_port():
 
 
 def run(mod, args, **kw):
-    with patch_module_args(args):
-        with pytest.raises(Exit) as e:
-            mod.run_module(mod.build_module(), **kw)
-    return e.value
+    return harness_run(mod, args, **kw)
 
 
 # ------------------------------------------------------------------ ray_cluster_info
