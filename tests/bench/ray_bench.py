@@ -87,17 +87,20 @@ def main():
 
         lab_ssh("worker2", "RAY_AUTH_MODE=disabled", VENV + "/bin/ray", "stop")
         expected = [ip["head"], ip["worker1"], ip["worker2"]]
-        dummy, missing, dummy, dummy = wait_for(lambda: read_dashboard(head, 8265, opener=opener),
-                                    lambda f: {} if f["alive_nodes"] == 2 else {"alive": f["alive_nodes"]},
-                                    60, 0.2)
+
+        def read():
+            return read_dashboard(head, 8265, opener=opener)
+
+        dummy, missing, dummy, dummy = wait_for(
+            read, lambda f: {} if f["alive_nodes"] == 2 else {"alive": f["alive_nodes"]}, 60, 0.2)
         if missing:
             raise SystemExit("bench: worker2 did not show as stopped: %s" % missing)
         lab_ssh("worker2", "RAY_AUTH_MODE=disabled", "RAY_USAGE_STATS_ENABLED=0", VENV + "/bin/ray", "start",
                 "--address=%s:6379" % head, "--node-ip-address=%s" % ip["worker2"], "--num-cpus=1",
                 "--num-gpus=2", "--object-store-memory=104857600", "--disable-usage-stats")
         returned = time.monotonic()
-        dummy, missing, dummy, polls = wait_for(lambda: read_dashboard(head, 8265, opener=opener),
-                                        lambda f: missing_for_wait(f, 3, {"GPU": 6}, expected), 60, POLL)
+        dummy, missing, dummy, polls = wait_for(
+            read, lambda f: missing_for_wait(f, 3, {"GPU": 6}, expected), 60, POLL)
         detected = time.monotonic() - returned
         print("detection latency: last worker's `ray start` returned -> wait satisfied in %.3f s "
               "(%d polls, poll interval %.2f s)%s" % (detected, polls, POLL, " NOT SATISFIED: %s" % missing if missing else ""))
