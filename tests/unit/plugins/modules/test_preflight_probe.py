@@ -6,55 +6,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import socket
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.llmops.ray_vllm.plugins.modules import preflight_probe
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg", ""))
-        self.failed = failed
-        self.result = result
+from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module
 
 
 def run(args, check_mode=False):
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        module = preflight_probe.build_module()
-
-    def exit_json(**result):
-        raise Exit(False, result)
-
-    def fail_json(msg, **result):
-        raise Exit(True, dict(result, msg=msg))
-
-    module.exit_json = exit_json
-    module.fail_json = fail_json
-    with pytest.raises(Exit) as info:
-        preflight_probe.run_module(module)
-    return info.value
+    return run_module(preflight_probe, args, check_mode=check_mode)
 
 
 @pytest.fixture
