@@ -17,7 +17,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
 
-.PHONY: help venv lab-prereqs collection wheelhouse unit sanity lint molecule test bench demo lab-up lab-down clean
+.PHONY: help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test bench demo lab-up lab-down clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -43,6 +43,10 @@ wheelhouse: venv
 unit: venv collection
 	$(STAGE) unit $(BIN)/pytest -q -p no:cacheprovider tests/unit
 
+# Every role's meta/argument_specs.yml agrees with its defaults/main.yml (AWX shows the spec).
+argspecs: venv
+	$(STAGE) argspecs $(BIN)/python tests/ci/check_argument_specs.py
+
 # ansible-test bootstraps pip in its sanity venvs with a get-pip script from a host this machine
 # cannot reach; it documents saving the script in its cache by hand. Ours installs pip from PyPI.
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
@@ -64,7 +68,7 @@ molecule: lab-prereqs collection wheelhouse
 
 test: venv lab-prereqs
 	@rm -f $(STAGE_TIMES)
-	$(MAKE) --no-print-directory unit sanity lint molecule
+	$(MAKE) --no-print-directory unit argspecs sanity lint molecule
 	@echo "== stage timings"; cat $(STAGE_TIMES)
 
 bench: lab-prereqs collection wheelhouse

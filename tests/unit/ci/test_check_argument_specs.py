@@ -1,0 +1,161 @@
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""tests/ci/check_argument_specs.py: the pure comparison, and the script on real role copies."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+
+import pytest
+import yaml
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+_SPEC = importlib.util.spec_from_file_location(
+    "check_argument_specs", os.path.join(ROOT, "tests", "ci", "check_argument_specs.py"))
+cas = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(cas)
+
+
+def specs(**options):
+    return {"main": {"short_description": "x", "options": options}}
+
+
+def test_equal_role_has_no_problem():
+    defaults = {"r_port": 8000, "r_name": "vllm", "r_list": ["a"], "r_map": {}, "r_ratio": 10,
+                "r_path": "/opt/x", "r_flag": False, "r_any": "32k", "r_tpl": "{{ r_name }}.env"}
+    assert cas.compare(defaults, specs(
+        r_port={"type": "int", "default": 8000},
+        r_name={"default": "vllm"},  # type defaults to str
+        r_list={"type": "list", "elements": "str", "default": ["a"]},
+        r_map={"type": "dict", "default": {}},
+        r_ratio={"type": "float", "default": 10.0},  # 10 == 10.0; an int is a valid float
+        r_path={"type": "path", "default": "/opt/x"},
+        r_flag={"type": "bool", "default": False},
+        r_any={"type": "raw", "default": "32k"},
+        r_tpl={"type": "str", "default": "{{ r_name }}.env"},
+        r_required={"type": "str", "required": True},  # no default, not in defaults: fine
+    )) == []
+
+
+def test_default_without_option():
+    [msg] = cas.compare({"r_new": 3}, specs())
+    assert msg == ("default r_new = 3 has no option in meta/argument_specs.yml: add it under "
+                   "argument_specs.main.options with default 3")
+
+
+def test_option_default_missing_from_defaults():
+    [msg] = cas.compare({}, specs(r_port={"type": "int", "default": 8000}))
+    assert "option r_port (entry point main) has default 8000 but defaults/main.yml has no r_port" in msg
+    assert "add `r_port: 8000` there" in msg
+
+
+def test_option_without_default_but_defaults_sets_one():
+    [msg] = cas.compare({"r_port": 8000}, specs(r_port={"type": "int"}))
+    assert "declares no default, but defaults/main.yml sets 8000: add `default: 8000`" in msg
+
+
+@pytest.mark.parametrize("spec_default, role_default", [
+    (8000, 8001), ("12.1", 12.1), (True, 1), (0, False), (["a", "b"], ["b", "a"]), ({"a": 1}, {"a": "1"}),
+])
+def test_different_values(spec_default, role_default):
+    problems = cas.compare({"r_x": role_default}, specs(r_x={"type": "raw", "default": spec_default}))
+    assert len(problems) == 1
+    assert "argument_specs default %r != defaults/main.yml %r" % (spec_default, role_default) in problems[0]
+
+
+@pytest.mark.parametrize("opt_type, value, why", [
+    ("str", 5, "5 is a int, not of type str"),
+    ("int", True, "a bool (True) is not of type int"),
+    ("int", 0.9, "0.9 is a float, not of type int"),
+    ("bool", "yes", "'yes' is a string, not of type bool"),
+    ("list", "a,b", "'a,b' is a string, not of type list"),
+    ("dict", [], "[] is a list, not of type dict"),
+    ("path", None, None),
+    ("raw", [1], None),
+    ("float", 3, None),
+    ("strr", "x", "unknown type 'strr'"),
+])
+def test_type_problem(opt_type, value, why):
+    assert cas.type_problem(opt_type, value) == why
+
+
+def test_type_mismatch_reported_for_both_files():
+    problems = cas.compare({"r_port": "8000"}, specs(r_port={"type": "int", "default": "8000"}))
+    assert problems == [
+        "option r_port (entry point main): default '8000' is a string, not of type int: fix the default or the type",
+        "defaults/main.yml r_port: '8000' is a string, not of type int (argument_specs type)",
+    ]
+
+
+def test_list_elements_and_choices():
+    problems = cas.compare({"r_l": ["a", 2], "r_c": "nfs3"}, specs(
+        r_l={"type": "list", "elements": "str", "default": ["a", 2]},
+        r_c={"type": "str", "choices": ["kernel", "ganesha"], "default": "nfs3"}))
+    assert problems == [
+        "option r_c (entry point main): default 'nfs3' is not one of its choices ['kernel', 'ganesha']",
+        "option r_l (entry point main): list item 2 is a int, not of type str (elements: str)",
+    ]
+
+
+def test_empty_string_is_a_valid_choice_when_listed():
+    assert cas.compare({"r_b": ""}, specs(r_b={"choices": ["", "ray"], "default": ""})) == []
+
+
+@pytest.mark.parametrize("name, opt, flagged", [
+    ("r_api_key", {"default": ""}, True),
+    ("r_hf_token", {"default": ""}, True),
+    ("r_db_password", {"type": "raw", "default": ""}, True),
+    ("r_api_key", {"default": "", "no_log": True}, False),
+    ("r_auth_token_file", {"default": ""}, False),  # where the secret is kept, not the secret
+    ("r_allow_no_api_key", {"type": "bool", "default": False}, False),
+])
+def test_secret_options_need_no_log(name, opt, flagged):
+    problems = cas.compare({name: opt["default"]}, specs(**{name: opt}))
+    assert problems == (["option %s (entry point main) holds a secret: add `no_log: true` to the option" % name]
+                        if flagged else [])
+
+
+def test_option_in_a_second_entry_point_counts():
+    two = {"main": {"options": {}}, "stop": {"options": {"r_x": {"type": "int", "default": 1}}}}
+    assert cas.compare({"r_x": 1}, two) == []
+
+
+@pytest.fixture(name="role_copy")
+def fixture_role_copy(tmp_path):
+    """A copy of the real vllm_server role's defaults and specs."""
+    dest = tmp_path / "vllm_server"
+    for sub in ("defaults", "meta"):
+        shutil.copytree(os.path.join(ROOT, "roles", "vllm_server", sub), dest / sub)
+    return dest
+
+
+def test_real_role_copy_agrees_then_a_changed_default_is_found(role_copy, capsys):
+    assert cas.main([str(role_copy)]) == 0
+    path = role_copy / "defaults" / "main.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nvllm_server_port: 8000\n" in text
+    path.write_text(text.replace("\nvllm_server_port: 8000\n", "\nvllm_server_port: 8080\n"), encoding="utf-8")
+    capsys.readouterr()
+    assert cas.main([str(role_copy)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("vllm_server: option vllm_server_port (entry point main): argument_specs default 8000 "
+                           "!= defaults/main.yml 8080: make them equal")
+    assert out[-1] == "check_argument_specs: 1 role(s), 1 problem(s)"
+
+
+def test_defaults_directory_and_missing_specs(role_copy):
+    main_yml = role_copy / "defaults" / "main.yml"
+    data = yaml.safe_load(main_yml.read_text(encoding="utf-8"))
+    main_yml.unlink()
+    (role_copy / "defaults" / "main").mkdir()
+    keys = sorted(data)
+    half = len(keys) // 2
+    for part, names in (("10-a.yml", keys[:half]), ("20-b.yml", keys[half:])):
+        (role_copy / "defaults" / "main" / part).write_text(
+            yaml.safe_dump({k: data[k] for k in names}), encoding="utf-8")
+    assert cas.check_role(str(role_copy)) == []
+    (role_copy / "meta" / "argument_specs.yml").unlink()
+    [msg] = cas.check_role(str(role_copy))
+    assert msg.endswith("meta/argument_specs.yml is missing: every role documents its variables there")
