@@ -17,7 +17,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
 
-.PHONY: help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test bench demo lab-up lab-down clean
+.PHONY: help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test bench demo lab-up lab-down clean build galaxy-import ee
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -82,6 +82,58 @@ lab-down: venv
 
 demo: lab-up collection
 	$(BIN)/ansible-playbook -i inventories/lab site.yml
+
+# Collection packaging and the AWX execution environment (offline checks; the tool venvs under .cache/
+# need PyPI once). `make build`: the tarball, checked by tests/ci/check_build.py;
+# `make galaxy-import`: Galaxy's importer on it; `make ee`: ansible-builder create + introspect.
+TARBALL := llmops-ray_vllm-*.tar.gz
+ANSIBLE_BUILDER_VERSION := 3.2.0
+GALAXY_IMPORTER_VERSION := 0.4.44
+BUILDER_VENV := .cache/builder-venv
+IMPORTER_VENV := .cache/importer-venv
+EE_DIR := .cache/ee
+BUNDLED_COLLECTIONS := $(VENV)/lib/python3.11/site-packages/ansible_collections
+
+build: venv
+	rm -f $(TARBALL)
+	$(BIN)/ansible-galaxy collection build --force .
+	$(BIN)/python tests/ci/check_build.py $(TARBALL)
+
+$(BUILDER_VENV)/.installed:
+	$(PY) -m venv $(BUILDER_VENV)
+	$(BUILDER_VENV)/bin/pip install --quiet ansible-builder==$(ANSIBLE_BUILDER_VERSION)
+	touch $@
+
+$(IMPORTER_VENV)/.installed:
+	$(PY) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_VENV)/bin/pip install --quiet galaxy-importer==$(GALAXY_IMPORTER_VERSION)
+	touch $@
+
+# ansible-test is left to `make sanity` (the importer runs it in a container); its ansible-lint
+# installs the collection under $HOME/.ansible, so HOME is a directory of its own.
+galaxy-import: build $(IMPORTER_VENV)/.installed
+	rm -rf $(EE_DIR)/importer-home && mkdir -p $(EE_DIR)/importer-home
+	env -u ANSIBLE_COLLECTIONS_PATH HOME=$(CURDIR)/$(EE_DIR)/importer-home PATH=$(CURDIR)/$(IMPORTER_VENV)/bin:$$PATH \
+	  GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/ci/galaxy-importer.cfg \
+	  $(IMPORTER_VENV)/bin/python -m galaxy_importer.main $(TARBALL)
+
+# The EE's collections as the image's galaxy stage installs them (the built tarball; ansible.posix and
+# community.general at requirements.yml's versions, from the venv's ansible bundle), then what
+# ansible-builder would install for them; fails unless the collection's own needs are among them.
+ee: build $(BUILDER_VENV)/.installed
+	rm -rf $(EE_DIR)/context $(EE_DIR)/collections $(EE_DIR)/requirements.txt $(EE_DIR)/bindep.txt
+	$(BUILDER_VENV)/bin/bindep -f meta/bindep.txt -l newline >/dev/null
+	$(BUILDER_VENV)/bin/ansible-builder create -f execution-environment.yml -c $(EE_DIR)/context
+	ANSIBLE_COLLECTIONS_PATH=$(EE_DIR)/collections $(BIN)/ansible-galaxy collection install --offline --no-deps \
+	  --force -p $(EE_DIR)/collections $(TARBALL)
+	for c in ansible/posix community/general; do \
+	  mkdir -p $(EE_DIR)/collections/ansible_collections/$${c%/*} && \
+	  cp -a $(BUNDLED_COLLECTIONS)/$$c $(EE_DIR)/collections/ansible_collections/$$c; done
+	$(BUILDER_VENV)/bin/ansible-builder introspect --sanitize $(EE_DIR)/collections \
+	  --write-pip $(EE_DIR)/requirements.txt --write-bindep $(EE_DIR)/bindep.txt
+	grep -q '^jmespath.*from collection llmops.ray_vllm' $(EE_DIR)/requirements.txt
+	grep -q '^openssh-clients .*from collection llmops.ray_vllm' $(EE_DIR)/bindep.txt
+	@echo "ee: build context in $(EE_DIR)/context (ansible-builder build needs podman or docker)"
 
 clean: lab-down
 	rm -rf $(VENV) .cache ansible_collections
