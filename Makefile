@@ -80,8 +80,12 @@ lab-up: lab-prereqs
 lab-down: venv
 	$(LAB) down --all
 
-demo: lab-up collection
+# The hub test double serves the generated tiny model (there is no model hub here); site.yml downloads
+# it onto the lab's NFS export and serves it; the last step asks the endpoint from this machine.
+demo: lab-up collection wheelhouse
+	$(BIN)/ansible-playbook -i inventories/lab tests/tools/fake_hub.yml
 	$(BIN)/ansible-playbook -i inventories/lab site.yml
+	@VLLM_API_KEY=$$(cat /var/lib/llmops-lab/api-key) $(BIN)/python tests/tools/ask.py inventories/lab/hosts.yml tiny
 
 # Collection packaging and the AWX execution environment (offline checks; the tool venvs under .cache/
 # need PyPI once). `make build`: the tarball, checked by tests/ci/check_build.py;
