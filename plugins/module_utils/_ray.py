@@ -71,6 +71,10 @@ _START_FLAGS = (
     ("node_manager_port", "--node-manager-port"),
     ("min_worker_port", "--min-worker-port"),
     ("max_worker_port", "--max-worker-port"),
+    ("dashboard_agent_listen_port", "--dashboard-agent-listen-port"),
+    ("dashboard_agent_grpc_port", "--dashboard-agent-grpc-port"),
+    ("runtime_env_agent_port", "--runtime-env-agent-port"),
+    ("metrics_export_port", "--metrics-export-port"),
     ("temp_dir", "--temp-dir"),
 )
 _HEAD_FLAGS = (

@@ -87,6 +87,18 @@ options:
   max_worker_port:
     description: Highest port of Ray's worker processes (C(--max-worker-port)).
     type: int
+  dashboard_agent_listen_port:
+    description: HTTP port of this node's dashboard agent (C(--dashboard-agent-listen-port)); Ray's default is 52365.
+    type: int
+  dashboard_agent_grpc_port:
+    description: gRPC port of this node's dashboard agent (C(--dashboard-agent-grpc-port)); random when unset.
+    type: int
+  runtime_env_agent_port:
+    description: Port of this node's runtime-env agent (C(--runtime-env-agent-port)); random when unset.
+    type: int
+  metrics_export_port:
+    description: Prometheus metrics port of this node (C(--metrics-export-port)); random when unset.
+    type: int
   temp_dir:
     description:
       - Ray's temp/session root (C(--temp-dir)). O(state=stopped) removes the C(session_*) entries,
@@ -256,6 +268,10 @@ def build_module():
         node_manager_port=dict(type="int"),
         min_worker_port=dict(type="int"),
         max_worker_port=dict(type="int"),
+        dashboard_agent_listen_port=dict(type="int"),
+        dashboard_agent_grpc_port=dict(type="int"),
+        runtime_env_agent_port=dict(type="int"),
+        metrics_export_port=dict(type="int"),
         temp_dir=dict(type="path", default="/tmp/ray"),
         environment=dict(type="dict", default={}),
         extra_args=dict(type="list", elements="str", default=[]),

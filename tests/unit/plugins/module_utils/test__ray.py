@@ -151,6 +151,17 @@ def test_worker_argv_joins_head_and_has_no_head_flags():
     assert argv[-1] == "--labels={}"
 
 
+def test_agent_and_metrics_ports_are_pinned_on_every_node():
+    ports = dict(dashboard_agent_listen_port=52365, dashboard_agent_grpc_port=8078,
+                 runtime_env_agent_port=8079, metrics_export_port=8080)
+    flags = ["--dashboard-agent-listen-port=52365", "--dashboard-agent-grpc-port=8078",
+             "--runtime-env-agent-port=8079", "--metrics-export-port=8080"]
+    for role in ("head", "worker"):
+        argv = build_start_argv("ray", params(role=role, head_address="10.0.0.1", **ports))
+        assert [a for a in argv if a in flags] == flags
+    assert not any(a.startswith("--metrics-export-port") for a in build_start_argv("ray", params()))
+
+
 def test_addresses():
     assert split_address("h") == ("h", 6379)
     assert split_address("h:7000") == ("h", 7000)
