@@ -30,9 +30,12 @@ REQUIRED = ("MANIFEST.json", "FILES.json", "README.md", "meta/runtime.yml", "met
 
 
 def problems(members, ignored, size, roles, ee_meta):
-    """Problems of a tarball: ``members`` are its file paths, ``ignored`` the paths git ignores
-    (files, and directories ending in ``/`` as ``git ls-files --directory`` gives them), ``size`` its bytes, ``roles`` the role names of the checkout, ``ee_meta`` the parsed
-    meta/execution-environment.yml (or None). Pure."""
+    """Problems of a tarball. Pure.
+
+    ``members``: its file paths; ``ignored``: the paths git ignores (files, and directories ending in
+    ``/`` as ``git ls-files --directory`` gives them); ``size``: its bytes; ``roles``: the role names of
+    the checkout; ``ee_meta``: the parsed meta/execution-environment.yml (or None).
+    """
     found = []
     names = set(members)
     ignored_dirs = tuple(p for p in ignored if p.endswith("/"))
