@@ -1,0 +1,148 @@
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""End-to-end tests on a lab: the real site.yml and playbooks against real lab hosts over SSH.
+
+The lab is E2E_LAB (default ``e2e``): three hosts, ``head`` (ray_head, nfs_server), ``worker1`` and
+``worker2`` (ray_workers), with the variables of the demo inventory (inventories/lab/group_vars).
+When that lab is already up (e.g. ``mol-multinode`` after ``molecule test -s multinode --destroy
+never``, which is how ``make test`` runs this suite) it is used as it is; otherwise this session
+boots it and removes it at the end (E2E_KEEP=1 keeps it). The session fixture ``cluster`` starts the
+model hub test double (there is no model hub here) and runs site.yml once, so every test starts from
+a converged cluster, and every test that breaks something must leave it converged again.
+
+Run as root: ``make test-e2e`` (or ``.venv/bin/pytest tests/e2e``).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+LAB_TOOL = [sys.executable, os.path.join(ROOT, "tests", "lab", "lab")]
+LAB = os.environ.get("E2E_LAB", "e2e")
+HOSTS = "head=ray_head+nfs_server,worker1=ray_workers,worker2=ray_workers"
+API_KEY_FILE = "/var/lib/llmops-lab/api-key"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "lab: needs root and a lab (tests/lab/lab); see tests/e2e/conftest.py")
+
+
+def lab(*args, check=True):
+    return subprocess.run(LAB_TOOL + ["--name", LAB] + list(args), check=check, capture_output=True, text=True)
+
+
+class Result(object):
+    """An ansible-playbook run with the JSON callback: rc, stats, the tasks that ran / changed / failed."""
+
+    def __init__(self, proc, seconds):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.seconds = seconds
+        try:
+            out = json.loads(proc.stdout[proc.stdout.index("{"):])
+        except ValueError:
+            out = {}
+        self.stats = out.get("stats", {})
+        self.tasks, self.changed, self.failures = [], [], []
+        for play in out.get("plays", []):
+            for task in play["tasks"]:
+                name = task["task"]["name"]
+                self.tasks.append(name)
+                for host, r in task["hosts"].items():
+                    if r.get("changed"):
+                        self.changed.append("%s: %s" % (host, name))
+                    if (r.get("failed") or r.get("unreachable")) and not r.get("ignore_errors"):
+                        self.failures.append({"host": host, "task": name, "msg": str(r.get("msg", ""))})
+
+    @property
+    def messages(self):
+        """Every failure message, one string (what a user reads)."""
+        return "\n".join(f["msg"] for f in self.failures)
+
+    def __repr__(self):
+        return "<rc=%s changed=%s failures=%s stderr=%s>" % (
+            self.rc, self.changed, self.failures, self.stderr[-2000:])
+
+
+class Lab(object):
+    def __init__(self, inventory_dir):
+        self.inventory_dir = inventory_dir
+        self.inventory = os.path.join(inventory_dir, "hosts.yml")
+        with open(self.inventory) as f:
+            inv = yaml.safe_load(f)["all"]
+        self.hosts = {name: h["ansible_host"] for name, h in inv["hosts"].items()}
+
+    def playbook(self, playbook, *args, extra_vars=None, env=None, timeout=1800, inventory=None):
+        """Run a playbook of the collection (path relative to the repo root) as a user would."""
+        argv = [os.path.join(BIN, "ansible-playbook"), "-i", inventory or self.inventory]
+        for k, v in (extra_vars or {}).items():
+            argv += ["-e", json.dumps({k: v})]
+        argv += list(args) + [os.path.join(ROOT, playbook)]
+        environ = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CALLBACKS_ENABLED="",
+                       ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
+                       ANSIBLE_FORCE_COLOR="false", ANSIBLE_NOCOLOR="1")
+        environ.update(env or {})
+        start = time.monotonic()
+        proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT)
+        return Result(proc, time.monotonic() - start)
+
+    def ssh(self, host, command, check=True, timeout=120):
+        """Run a shell command on a lab host as root; returns the CompletedProcess."""
+        proc = subprocess.run(LAB_TOOL + ["--name", LAB, "ssh", host, command], capture_output=True,
+                              text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError("%s: %r failed (rc %d): %s %s" % (host, command, proc.returncode,
+                                                                  proc.stdout, proc.stderr))
+        return proc
+
+    def snapshot(self):
+        """What a failed run must not change, per host: unit files and env files (with checksums), fstab,
+        the venv's record of its pins, and the Ray/vLLM/NFS processes with their PIDs."""
+        cmd = ("cd / && sha256sum /etc/fstab /etc/systemd/system/*.service /etc/vllm/*.env /etc/vllm/*/* "
+               "/opt/vllm_env/llmops-python-venv.json /etc/ganesha/ganesha.conf 2>/dev/null | sort; "
+               "ps -eo pid=,args= | grep -E 'raylet|gcs_server|vllm.entrypoints|ganesha.nfsd' | grep -v grep "
+               "| awk '{print $1, $2}' | sort")
+        return {h: self.ssh(h, cmd, check=False).stdout for h in sorted(self.hosts)}
+
+
+@pytest.fixture(scope="session")
+def lab_env():
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    was_up = lab("inventory", check=False).returncode == 0
+    if not was_up:
+        lab("up", "--hosts", HOSTS)
+    tmp = tempfile.mkdtemp(prefix="llmops-e2e-")
+    with open(os.path.join(tmp, "hosts.yml"), "w") as f:
+        f.write(lab("inventory").stdout)
+    os.symlink(os.path.join(ROOT, "inventories", "lab", "group_vars"), os.path.join(tmp, "group_vars"))
+    yield Lab(tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+    if not was_up and not os.environ.get("E2E_KEEP"):
+        lab("down", check=False)
+
+
+@pytest.fixture(scope="session")
+def cluster(lab_env):
+    """The lab with site.yml converged (the hub test double started first)."""
+    hub = lab_env.playbook("tests/tools/fake_hub.yml")
+    assert hub.rc == 0, hub
+    deploy = lab_env.playbook("site.yml")
+    assert deploy.rc == 0, deploy
+    return lab_env
+
+
+@pytest.fixture(scope="session")
+def api_key():
+    with open(API_KEY_FILE) as f:
+        return f.read().strip()
