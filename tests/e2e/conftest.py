@@ -88,9 +88,12 @@ class Lab(object):
         for k, v in (extra_vars or {}).items():
             argv += ["-e", json.dumps({k: v})]
         argv += list(args) + [os.path.join(ROOT, playbook)]
-        environ = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CALLBACKS_ENABLED="",
+        # No extra callbacks (they would print into the JSON); an empty ANSIBLE_CALLBACKS_ENABLED is an
+        # error in ansible-core 2.19 ("A non-empty plugin name is required"), so the variable is removed.
+        environ = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
                        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
                        ANSIBLE_FORCE_COLOR="false", ANSIBLE_NOCOLOR="1")
+        environ.pop("ANSIBLE_CALLBACKS_ENABLED", None)
         environ.update(env or {})
         start = time.monotonic()
         proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT)
