@@ -53,6 +53,7 @@ class Result(object):
         except ValueError:
             out = {}
         self.stats = out.get("stats", {})
+        self.plays = out.get("plays", [])
         self.tasks, self.changed, self.failures = [], [], []
         for play in out.get("plays", []):
             for task in play["tasks"]:
@@ -63,6 +64,15 @@ class Result(object):
                         self.changed.append("%s: %s" % (host, name))
                     if (r.get("failed") or r.get("unreachable")) and not r.get("ignore_errors"):
                         self.failures.append({"host": host, "task": name, "msg": str(r.get("msg", ""))})
+
+    def results(self, task):
+        """{host: result} of the last task named ``task`` (e.g. a debug task's ``msg``)."""
+        found = {}
+        for play in self.plays:
+            for t in play["tasks"]:
+                if t["task"]["name"] == task:
+                    found = t["hosts"]
+        return found
 
     @property
     def messages(self):
@@ -84,6 +94,13 @@ class Lab(object):
 
     def playbook(self, playbook, *args, extra_vars=None, env=None, timeout=1800, inventory=None):
         """Run a playbook of the collection (path relative to the repo root) as a user would."""
+        argv, environ = self.command(playbook, *args, extra_vars=extra_vars, env=env, inventory=inventory)
+        start = time.monotonic()
+        proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT)
+        return Result(proc, time.monotonic() - start)
+
+    def command(self, playbook, *args, extra_vars=None, env=None, inventory=None):
+        """(argv, environment) of that ansible-playbook run, for a test that starts it itself (cwd ROOT)."""
         argv = [os.path.join(BIN, "ansible-playbook"), "-i", inventory or self.inventory]
         for k, v in (extra_vars or {}).items():
             argv += ["-e", json.dumps({k: v})]
@@ -95,9 +112,7 @@ class Lab(object):
                        ANSIBLE_FORCE_COLOR="false", ANSIBLE_NOCOLOR="1")
         environ.pop("ANSIBLE_CALLBACKS_ENABLED", None)
         environ.update(env or {})
-        start = time.monotonic()
-        proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT)
-        return Result(proc, time.monotonic() - start)
+        return argv, environ
 
     def ssh(self, host, command, check=True, timeout=120):
         """Run a shell command on a lab host as root; returns the CompletedProcess."""
