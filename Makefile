@@ -113,13 +113,16 @@ $(IMPORTER_VENV)/.installed:
 	$(IMPORTER_VENV)/bin/pip install --quiet galaxy-importer==$(GALAXY_IMPORTER_VERSION)
 	touch $@
 
-# ansible-test is left to `make sanity` (the importer runs it in a container); its ansible-lint
-# installs the collection under $HOME/.ansible, so HOME is a directory of its own.
+# ansible-test is left to `make sanity` (the importer runs it in a container). It runs in a directory
+# of its own, also its HOME: it writes importer_result.json to the working directory, and its
+# ansible-lint installs the collection under $HOME/.ansible.
 galaxy-import: build $(IMPORTER_VENV)/.installed
 	rm -rf $(EE_DIR)/importer-home && mkdir -p $(EE_DIR)/importer-home
-	env -u ANSIBLE_COLLECTIONS_PATH HOME=$(CURDIR)/$(EE_DIR)/importer-home PATH=$(CURDIR)/$(IMPORTER_VENV)/bin:$$PATH \
+	cp $(TARBALL) $(EE_DIR)/importer-home/
+	cd $(EE_DIR)/importer-home && env -u ANSIBLE_COLLECTIONS_PATH HOME=$$PWD PATH=$(CURDIR)/$(IMPORTER_VENV)/bin:$$PATH \
 	  GALAXY_IMPORTER_CONFIG=$(CURDIR)/tests/ci/galaxy-importer.cfg \
-	  $(IMPORTER_VENV)/bin/python -m galaxy_importer.main $(TARBALL)
+	  $(CURDIR)/$(IMPORTER_VENV)/bin/python -m galaxy_importer.main $(TARBALL)
+	@echo "galaxy-import: full result in $(EE_DIR)/importer-home/importer_result.json"
 
 # The EE's collections as the image's galaxy stage installs them (the built tarball; ansible.posix and
 # community.general at requirements.yml's versions, from the venv's ansible bundle), then what
