@@ -2,6 +2,7 @@
 #   make demo   bring up the local lab and deploy site.yml on it
 #   make test   unit tests, ansible-test sanity, ansible-lint, Molecule scenarios on the lab
 #   make bench  benchmarks on the lab (prints figures)
+#   make test-e2e  end-to-end tests of site.yml on a lab (tests/e2e: bad-input matrix, fault drills)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PY ?= python3
@@ -17,7 +18,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
 
-.PHONY: help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test bench demo lab-up lab-down clean build galaxy-import ee
+.PHONY: help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test test-e2e bench demo lab-up lab-down clean build galaxy-import ee
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -78,6 +79,11 @@ test: venv lab-prereqs
 	@rm -f $(STAGE_TIMES)
 	$(MAKE) --no-print-directory unit argspecs sanity lint molecule
 	@echo "== stage timings"; cat $(STAGE_TIMES)
+
+# tests/e2e on the lab E2E_LAB (default e2e): used as it is when up (make test reuses the multinode
+# scenario's lab), else booted, deployed with site.yml and removed at the end (E2E_KEEP=1 keeps it).
+test-e2e: lab-prereqs collection wheelhouse
+	$(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e
 
 bench: lab-prereqs collection wheelhouse
 	$(BIN)/python tests/bench/ray_bench.py
