@@ -13,7 +13,7 @@ STAGE := tests/ci/stage
 COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
 SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # Scenarios `make test` runs (in this order); a scenario joins the list once it passes in a full run.
-SCENARIOS ?= lab_smoke ray_cluster preflight system_deps cuda_check python_venv model_storage vllm_server
+SCENARIOS ?= lab_smoke ray_cluster preflight system_deps cuda_check python_venv model_storage vllm_server security
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
