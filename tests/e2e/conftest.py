@@ -96,7 +96,8 @@ class Lab(object):
         """Run a playbook of the collection (path relative to the repo root) as a user would."""
         argv, environ = self.command(playbook, *args, extra_vars=extra_vars, env=env, inventory=inventory)
         start = time.monotonic()
-        proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT,
+                              check=False)
         return Result(proc, time.monotonic() - start)
 
     def command(self, playbook, *args, extra_vars=None, env=None, inventory=None):
@@ -117,10 +118,10 @@ class Lab(object):
     def ssh(self, host, command, check=True, timeout=120):
         """Run a shell command on a lab host as root; returns the CompletedProcess."""
         proc = subprocess.run(LAB_TOOL + ["--name", LAB, "ssh", host, command], capture_output=True,
-                              text=True, timeout=timeout)
+                              text=True, timeout=timeout, check=False)
         if check and proc.returncode != 0:
-            raise AssertionError("%s: %r failed (rc %d): %s %s" % (host, command, proc.returncode,
-                                                                  proc.stdout, proc.stderr))
+            raise AssertionError("%s: %r failed (rc %d): %s %s"
+                                 % (host, command, proc.returncode, proc.stdout, proc.stderr))
         return proc
 
     def snapshot(self):

@@ -1,4 +1,5 @@
-#!/usr/bin/env python3
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ask an OpenAI-compatible endpoint for one chat completion and print it (make demo's last step).
 
 Usage: ask.py INVENTORY MODEL [PROMPT]
