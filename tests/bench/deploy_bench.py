@@ -71,9 +71,11 @@ def snapshot_tree():
     os.symlink(os.path.join(top, "ansible_collections"), os.path.join(snap, ".cache", "collections", "ansible_collections"))
     for cached in ("tools-venv", "fake_hub"):
         os.symlink(os.path.join(ROOT, ".cache", cached), os.path.join(snap, ".cache", cached))
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                          check=False).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "site.yml", "playbooks", "roles", "plugins",
-                            "inventories", "tests/tools"], cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
+                            "inventories", "tests/tools"], cwd=ROOT, capture_output=True, text=True,
+                           check=False).stdout.split("\n")
     say("tree: snapshot of the working tree at %s (HEAD %s; uncommitted in playbooks/roles/plugins/inventories/"
         "tests/tools: %s) in %s" % (time.strftime("%H:%M:%S"), head, ", ".join(d[3:] for d in dirty if d) or "none", snap))
     e2e.ROOT = snap
@@ -99,10 +101,10 @@ def disk_free_mb(path=STATE):
 
 
 def lab(name, *args, check=True):
-    proc = subprocess.run(LAB_TOOL + ["--name", name] + list(args), capture_output=True, text=True)
+    proc = subprocess.run(LAB_TOOL + ["--name", name] + list(args), capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
-        raise RuntimeError("lab %s %s failed (rc %d): %s%s" % (name, " ".join(args), proc.returncode,
-                                                              proc.stdout[-3000:], proc.stderr[-3000:]))
+        raise RuntimeError("lab %s %s failed (rc %d): %s%s" % (
+            name, " ".join(args), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
     return proc
 
 
@@ -145,8 +147,8 @@ def print_phases(result, indent="  "):
         phases.setdefault(phase_of(play, task), []).append(seconds)
     for name, secs in phases.items():  # in order of first appearance
         say("%s%-34s %7.1f s  (%d tasks)" % (indent, name, sum(secs), len(secs)))
-    say("%s%-34s %7.1f s  of %.1f s wall" % (indent, "sum of task durations", sum(r[0] for r in rows),
-                                            result.seconds))
+    say("%s%-34s %7.1f s  of %.1f s wall" % (
+        indent, "sum of task durations", sum(r[0] for r in rows), result.seconds))
 
 
 def print_top(result, n=10, indent="  "):
@@ -183,8 +185,8 @@ class BenchLab(object):
             f.write(lab(self.name, "inventory").stdout)
         os.symlink(os.path.join(e2e.ROOT, "inventories", "lab", "group_vars"), os.path.join(self.tmp, "group_vars"))
         self.env = e2e.Lab(self.tmp)
-        say("lab %s: %d hosts up in %.1f s (%s)" % (self.name, len(self.env.hosts), time.monotonic() - start,
-                                                     self.hosts_spec))
+        say("lab %s: %d hosts up in %.1f s (%s)" % (
+            self.name, len(self.env.hosts), time.monotonic() - start, self.hosts_spec))
         with open(self.env.inventory) as f:
             self.vars = yaml.safe_load(f)["all"]["vars"]
         return self.env
@@ -219,10 +221,11 @@ class BenchLab(object):
         per_host = {}
         for h in sorted(self.env.hosts):
             out = self.ssh(h, "ps -eo rss= | awk '{s+=$1} END {print int(s/1024)}'; "
-                               "du -sxm %s 2>/dev/null | cut -f1 || echo 0" % VENV).split()
+                           "du -sxm %s 2>/dev/null | cut -f1 || echo 0" % VENV).split()
             per_host[h] = (int(out[0]) if out else 0, int(out[1]) if len(out) > 1 else 0)
         uppers = os.path.join(STATE, "labs", self.name, "hosts")
-        du = subprocess.run("du -scm %s/*/upper | tail -1" % uppers, shell=True, capture_output=True, text=True)
+        du = subprocess.run("du -scm %s/*/upper | tail -1" % uppers, shell=True, capture_output=True, text=True,
+                            check=False)
         return per_host, int(du.stdout.split()[0]) if du.stdout.strip() else 0
 
     def stop_hub(self):
@@ -249,8 +252,9 @@ class BenchLab(object):
         if os.environ.get("BENCH_KEEP_LAB") == "1":
             say("lab %s kept (BENCH_KEEP_LAB=1)" % self.name)
             return
+        start = time.monotonic()
         lab(self.name, "down", check=False)
-        say("lab %s removed" % self.name)
+        say("lab %s removed in %.0f s" % (self.name, time.monotonic() - start))
 
 
 def fresh_deploy(bl, label):
@@ -336,7 +340,7 @@ def ray_compare(bl, deploy):
             if kind == "bash":
                 load("before bash round %d" % rnd)
                 start = time.monotonic()
-                proc = subprocess.run(["bash", path], capture_output=True, text=True, timeout=600)
+                proc = subprocess.run(["bash", path], capture_output=True, text=True, timeout=600, check=False)
                 secs = time.monotonic() - start
                 if proc.returncode != 0:
                     say("bash script failed rc=%d: %s %s" % (proc.returncode, proc.stdout[-1500:], proc.stderr[-1500:]))
