@@ -205,16 +205,25 @@ def test_model_path_gone(cluster, api_key):
         run = cluster.playbook(SITE, "--tags", "vllm", extra_vars={"vllm_server_max_model_len": 128})
         after = cluster.snapshot()
         serving = completion(cluster, api_key)
+        redownloaded = cluster.ssh("head", "test -e %s" % MODEL_DIR, check=False).returncode == 0
     finally:
         cluster.ssh("head", "mv %s.away %s" % (MODEL_DIR, MODEL_DIR))
     record("6a model path gone", detection_failed_run=run.seconds)
     assert run.rc != 0, run
     assert {f["host"] for f in run.failures} == {"head"}, run
     assert MODEL_DIR in run.messages and "head" in run.messages, run.messages
-    assert run.changed == [], run
+    # The validation play asks the hub with the download in check mode: "changed" there means "would
+    # download" (the directory is missing), not a change; nothing was written (snapshot, no directory).
+    check_mode_download = "head: llmops.ray_vllm.model_storage : Download the model into the shared storage"
+    assert [c for c in run.changed if not c.startswith(check_mode_download)] == [], run
+    assert not redownloaded
     assert after == before
     assert serving == 200
     assert_converged(cluster)
+
+
+def without(snapshot, word):
+    return dict((h, [line for line in v.splitlines() if word not in line]) for h, v in snapshot.items())
 
 
 def test_nfs_server_stopped(cluster):
@@ -231,14 +240,14 @@ def test_nfs_server_stopped(cluster):
     record("6b nfs server stopped", detection_failed_run=run.seconds)
     assert run.rc != 0, run
     server = "NFS server head (%s) on TCP port 2049" % cluster.hosts["head"]
-    assert {f["host"] for f in run.failures} == set(cluster.hosts), run
+    # one report of all hosts' problems (run_once), in the validation play: no role has run yet
+    assert run.failures and run.tasks[-1].endswith("Report all problems of all hosts at once"), run
     assert server in run.messages and "nfs-ganesha" in run.messages, run.messages
     for host in cluster.hosts:
         assert "%s: cannot reach the %s" % (host, server) in run.messages, run.messages
     assert run.changed == [], run
     # Ganesha's PID differs (restarted by hand); nothing else may.
-    strip = lambda snap: {h: "\n".join(line for line in v.splitlines() if "ganesha.nfsd" not in line) for h, v in snap.items()}
-    assert strip(after) == strip(before)
+    assert without(after, "ganesha.nfsd") == without(before, "ganesha.nfsd")
     assert_converged(cluster)
 
 
@@ -290,6 +299,7 @@ def test_head_ray_restarted(cluster, api_key):
     workers = ("worker1", "worker2")
     assert all(pids(cluster, w, "[r]aylet/raylet") for w in workers)
     start = time.monotonic()
+    vllm_pid = unit(cluster, "MainPID")
     cluster.ssh("head", "/opt/vllm_env/bin/ray stop")
     stopped = time.monotonic() - start
     _, exited = wait_until("the workers' raylets exit", lambda: not any(pids(cluster, w, "[r]aylet/raylet")
@@ -300,9 +310,11 @@ def test_head_ray_restarted(cluster, api_key):
     assert completion(cluster, api_key) == 200
     rerun = cluster.playbook(SITE)
     assert rerun.rc == 0, rerun
-    assert sorted(rerun.changed) == ["head: llmops.ray_vllm.ray_cluster : Start the Ray head",
+    # (other roles' changes are not this drill's business; the Ray tasks are, and vLLM must not restart)
+    assert sorted(c for c in rerun.changed if "vllm_server" in c or "ray_cluster" in c) == ["head: llmops.ray_vllm.ray_cluster : Start the Ray head",
                                      "worker1: llmops.ray_vllm.ray_cluster : Start the Ray workers",
                                      "worker2: llmops.ray_vllm.ray_cluster : Start the Ray workers"], rerun.changed
     record("2 head ray restarted", recovery_site_yml=rerun.seconds, until_converged=time.monotonic() - start)
     assert_converged(cluster)
     assert completion(cluster, api_key) == 200
+    assert unit(cluster, "MainPID") == vllm_pid
