@@ -301,7 +301,9 @@ sys.stdout.write(json.dumps(main(json.loads(sys.stdin.read()))))
 
 
 def fail(module, result, msg, **extra):
-    """fail_json with the result so far; msg replaces any earlier one."""
+    """fail_json with the result so far; msg replaces any earlier one. Check mode wrote nothing: unchanged."""
+    if module.check_mode:
+        result = dict(result, changed=False)
     module.fail_json(**dict(result, msg=msg, **extra))
 
 

@@ -63,7 +63,9 @@ class Result(object):
                     if r.get("changed"):
                         self.changed.append("%s: %s" % (host, name))
                     if (r.get("failed") or r.get("unreachable")) and not r.get("ignore_errors"):
-                        self.failures.append({"host": host, "task": name, "msg": str(r.get("msg", ""))})
+                        msg = r.get("msg", "")
+                        self.failures.append({"host": host, "task": name, "msg": str(msg),
+                                              "lines": [str(m) for m in msg] if isinstance(msg, list) else [str(msg)]})
 
     def results(self, task):
         """{host: result} of the last task named ``task`` (e.g. a debug task's ``msg``)."""
@@ -78,6 +80,11 @@ class Result(object):
     def messages(self):
         """Every failure message, one string (what a user reads)."""
         return "\n".join(f["msg"] for f in self.failures)
+
+    @property
+    def message_lines(self):
+        """Every failure message, one line per message (a list message as its items, unquoted)."""
+        return "\n".join(line for f in self.failures for line in f["lines"])
 
     def __repr__(self):
         return "<rc=%s changed=%s failures=%s stderr=%s>" % (
@@ -103,7 +110,10 @@ class Lab(object):
     def command(self, playbook, *args, extra_vars=None, env=None, inventory=None):
         """(argv, environment) of that ansible-playbook run, for a test that starts it itself (cwd ROOT)."""
         argv = [os.path.join(BIN, "ansible-playbook"), "-i", inventory or self.inventory]
-        for k, v in (extra_vars or {}).items():
+        # E2E_EXTRA_VARS (JSON): values for every run of the session, e.g. lower disk minimums on a
+        # machine whose free space other labs eat ({"preflight_model_min_free_gb": 1}).
+        extra_vars = dict(json.loads(os.environ.get("E2E_EXTRA_VARS") or "{}"), **(extra_vars or {}))
+        for k, v in extra_vars.items():
             argv += ["-e", json.dumps({k: v})]
         argv += list(args) + [os.path.join(ROOT, playbook)]
         # No extra callbacks (they would print into the JSON); an empty ANSIBLE_CALLBACKS_ENABLED is an

@@ -202,6 +202,15 @@ def test_unknown_repo_or_revision_fails_with_endpoint_answer(hub, tmp_path, args
     assert not (local / ".cache" / "llmops_hf_model.json").exists()
 
 
+def test_check_mode_unknown_repo_fails_unchanged(hub, tmp_path):
+    """What roles/validate asks before any host changes: the hub's 404, and changed=false (nothing written)."""
+    local = tmp_path / "bad"
+    failed, res = hf_model({"repo_id": "llmops/no-such-model", "local_dir": str(local), "endpoint": hub}, check=True)
+    assert failed and "RepositoryNotFoundError" in res["msg"] and "Fix:" in res["msg"]
+    assert res["changed"] is False
+    assert not local.exists()
+
+
 def test_missing_config_json_fails(hub, tmp_path):
     failed, res = hf_model({"repo_id": REPO, "local_dir": str(tmp_path / "w"), "endpoint": hub,
                             "allow_patterns": ["*.safetensors"]})
