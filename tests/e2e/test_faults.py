@@ -125,7 +125,7 @@ def test_worker_raylet_killed(cluster, api_key):
     def dead():
         row = node_row(status_rows(cluster), "worker2")
         return row if row and " DEAD " in row + " " else None
-    row, _ = wait_until("status.yml shows worker2 dead", dead, 300, interval=1)
+    row, _waited = wait_until("status.yml shows worker2 dead", dead, 300, interval=1)
     record("1 worker raylet killed", detection=time.monotonic() - start)
     assert cluster.hosts["worker2"] in row, row
 
@@ -150,8 +150,9 @@ def test_vllm_killed(cluster, api_key):
     ray_before = pids(cluster, "head", "[r]aylet|[g]cs_server")
     start = time.monotonic()
     cluster.ssh("head", "kill -9 %s" % main)
-    _, detection = wait_until("systemd restarts vLLM", lambda: int(unit(cluster, "NRestarts")) > restarts, 120, 0.5)
-    _, _ = wait_until("a completion answers", lambda: completion(cluster, api_key, timeout=30) == 200, 900, 2)
+    _restarted, detection = wait_until("systemd restarts vLLM", lambda: int(unit(cluster, "NRestarts")) > restarts,
+                                       120, 0.5)
+    wait_until("a completion answers", lambda: completion(cluster, api_key, timeout=30) == 200, 900, 2)
     ready = time.monotonic() - start
     record("3 vllm killed", restart_by_systemd=detection, until_completion=ready)
     assert unit(cluster, "MainPID") not in ("0", main)
@@ -302,8 +303,8 @@ def test_head_ray_restarted(cluster, api_key):
     vllm_pid = unit(cluster, "MainPID")
     cluster.ssh("head", "/opt/vllm_env/bin/ray stop")
     stopped = time.monotonic() - start
-    _, exited = wait_until("the workers' raylets exit", lambda: not any(pids(cluster, w, "[r]aylet/raylet")
-                                                                       for w in workers), 300)
+    _gone, exited = wait_until("the workers' raylets exit",
+                               lambda: not any(pids(cluster, w, "[r]aylet/raylet") for w in workers), 300)
     record("2 head ray restarted", ray_stop=stopped, workers_exit_after=stopped + exited)
     rows = status_rows(cluster)
     assert [r for r in rows if r.startswith("ray ")][0].startswith("ray        not answering"), rows
@@ -311,9 +312,10 @@ def test_head_ray_restarted(cluster, api_key):
     rerun = cluster.playbook(SITE)
     assert rerun.rc == 0, rerun
     # (other roles' changes are not this drill's business; the Ray tasks are, and vLLM must not restart)
-    assert sorted(c for c in rerun.changed if "vllm_server" in c or "ray_cluster" in c) == ["head: llmops.ray_vllm.ray_cluster : Start the Ray head",
-                                     "worker1: llmops.ray_vllm.ray_cluster : Start the Ray workers",
-                                     "worker2: llmops.ray_vllm.ray_cluster : Start the Ray workers"], rerun.changed
+    ray_changes = sorted(c for c in rerun.changed if "vllm_server" in c or "ray_cluster" in c)
+    assert ray_changes == ["head: llmops.ray_vllm.ray_cluster : Start the Ray head",
+                           "worker1: llmops.ray_vllm.ray_cluster : Start the Ray workers",
+                           "worker2: llmops.ray_vllm.ray_cluster : Start the Ray workers"], rerun.changed
     record("2 head ray restarted", recovery_site_yml=rerun.seconds, until_converged=time.monotonic() - start)
     assert_converged(cluster)
     assert completion(cluster, api_key) == 200
