@@ -152,8 +152,17 @@ def lab_env():
     if not was_up:
         lab("up", "--hosts", HOSTS)
     tmp = tempfile.mkdtemp(prefix="llmops-e2e-")
+    inventory = yaml.safe_load(lab("inventory").stdout)
+    # A lab booted by Molecule (mol-multinode) has no groups of its own: give it the HOSTS layout.
+    if not inventory["all"].get("children"):
+        groups = {}
+        for item in HOSTS.split(","):
+            host, _sep, names = item.partition("=")
+            for group in names.split("+"):
+                groups.setdefault(group, {"hosts": {}})["hosts"][host] = None
+        inventory["all"]["children"] = groups
     with open(os.path.join(tmp, "hosts.yml"), "w") as f:
-        f.write(lab("inventory").stdout)
+        yaml.safe_dump(inventory, f, default_flow_style=False)
     os.symlink(os.path.join(ROOT, "inventories", "lab", "group_vars"), os.path.join(tmp, "group_vars"))
     yield Lab(tmp)
     shutil.rmtree(tmp, ignore_errors=True)
