@@ -67,8 +67,8 @@ lint: venv collection
 molecule: lab-prereqs collection wheelhouse
 	@for s in $(SCENARIOS); do \
 	  if [ "$$s" = multinode ]; then \
-	    $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s --destroy never && \
-	      E2E_LAB=mol-multinode $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e; rc=$$?; \
+	    rc=0; $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s --destroy never && \
+	      E2E_LAB=mol-multinode $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e || rc=$$?; \
 	    $(BIN)/molecule destroy -s $$s > /dev/null; [ $$rc -eq 0 ] || exit 1; \
 	  else \
 	    $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; \
