@@ -13,7 +13,7 @@ STAGE := tests/ci/stage
 COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
 SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # Scenarios `make test` runs (in this order); a scenario joins the list once it passes in a full run.
-SCENARIOS ?= lab_smoke ray_cluster preflight system_deps cuda_check python_venv model_storage vllm_server security
+SCENARIOS ?= lab_smoke ray_cluster preflight system_deps cuda_check python_venv model_storage vllm_server security multinode
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
@@ -64,10 +64,13 @@ lint: venv collection
 
 # multinode keeps its lab for the end-to-end suite (tests/e2e: bad-input matrix, fault drills), which
 # re-deploys site.yml on it after multinode's teardown check; the lab goes afterwards either way.
+# `--destroy never` also skips the sequence's first destroy: the explicit one clears a state left behind
+# (Molecule would otherwise skip create for instances it remembers and run on whatever holds their IPs).
 molecule: lab-prereqs collection wheelhouse
 	@for s in $(SCENARIOS); do \
 	  if [ "$$s" = multinode ]; then \
-	    rc=0; $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s --destroy never && \
+	    rc=0; $(BIN)/molecule destroy -s $$s > /dev/null; \
+	    $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s --destroy never && \
 	      E2E_LAB=mol-multinode $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e || rc=$$?; \
 	    $(BIN)/molecule destroy -s $$s > /dev/null; [ $$rc -eq 0 ] || exit 1; \
 	  else \
