@@ -198,7 +198,9 @@ differences:
   type: list
   elements: dict
 node:
-  description: The node as the GCS lists it (see M(llmops.ray_vllm.ray_cluster_info) nodes), null when not running.
+  description:
+    - The node as the cluster lists it (see M(llmops.ray_vllm.ray_cluster_info) nodes), null when not running.
+    - Read from the head's dashboard when it answers (then without C(temp_dir)), else from the GCS.
   returned: always
   type: dict
 cmd:
@@ -246,10 +248,15 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import
     MUTUALLY_EXCLUSIVE,
     RayReadError,
     local_session,
+    read_dashboard,
     read_gcs,
     session_entries,
     tcp_reachable,
+    token_from_params,
 )
+
+# Seconds for one dashboard request: a firewalled dashboard port must not slow every read down.
+DASHBOARD_TIMEOUT = 1.5
 
 
 def build_module():
@@ -303,10 +310,23 @@ class RayNode(object):
         return rc, out, err
 
     def observe(self, address):
-        """(node record for node_ip in the cluster at address or None, cluster reachable?)"""
+        """(node record for node_ip in the cluster at address or None, cluster reachable?)
+
+        The head's dashboard answers in milliseconds, the GCS read (the venv's python importing Ray)
+        in about a second. The dashboard does not report a node's temp dir, so its answer is used only
+        when it lists this node alive and this host's raylet answers in the wanted temp dir; anything
+        else (no dashboard yet, another temp dir, a dead or missing node) is read from the GCS.
+        """
         host, port = split_address(address)
         if not tcp_reachable(host, port):
             return None, False
+        try:
+            node = find_node(read_dashboard(host, self.p["dashboard_port"], token_from_params(self.p),
+                                            timeout=DASHBOARD_TIMEOUT), self.p["node_ip"])
+            if node is not None and node["alive"] and local_session(self.p["temp_dir"])["raylet_alive"]:
+                return node, True
+        except RayReadError:
+            pass
         try:
             facts = read_gcs(self.module, self.p, address)
         except RayReadError as e:
