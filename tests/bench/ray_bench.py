@@ -31,6 +31,8 @@ SCENARIO = os.path.join(ROOT, "molecule", "ray_cluster")
 VENV = "/opt/vllm_env"
 RUNS = 20
 POLL = 0.05
+TOKEN_FILE = "/etc/ray/auth_token"  # roles/ray_cluster's default (token auth on)
+AUTH_ENV = ("RAY_AUTH_MODE=token", "RAY_AUTH_TOKEN_PATH=" + TOKEN_FILE)
 
 REMOTE_STATUS_LOOP = r"""
 import statistics, subprocess, sys, time
@@ -72,20 +74,21 @@ def main():
         head = ip["head"]
         print("bench: cluster up after %.0fs" % (time.monotonic() - t0))
 
-        opener = dashboard_opener()
+        # The role turns Ray's token auth on: the dashboard and `ray status` need the cluster's token.
+        opener = dashboard_opener(lab_ssh("head", "cat", TOKEN_FILE).strip())
         ours = []
         for dummy in range(RUNS):
             s = time.perf_counter()
             read_dashboard(head, 8265, opener=opener)
             ours.append(time.perf_counter() - s)
-        ray_status = float(lab_ssh("head", VENV + "/bin/python", "-", VENV + "/bin/ray", head + ":6379",
+        ray_status = float(lab_ssh("head", *AUTH_ENV, VENV + "/bin/python", "-", VENV + "/bin/ray", head + ":6379",
                                    stdin=REMOTE_STATUS_LOOP))
         ours_med = statistics.median(ours)
         print("status latency: ray_cluster_info query median %.1f ms (n=%d) vs `ray status --address` "
               "median %.0f ms (n=%d, timed on the head): ratio %.0fx"
               % (ours_med * 1000, RUNS, ray_status * 1000, RUNS, ray_status / ours_med))
 
-        lab_ssh("worker2", "RAY_AUTH_MODE=disabled", VENV + "/bin/ray", "stop")
+        lab_ssh("worker2", *AUTH_ENV, VENV + "/bin/ray", "stop")
         expected = [ip["head"], ip["worker1"], ip["worker2"]]
 
         def read():
@@ -95,7 +98,7 @@ def main():
             read, lambda f: {} if f["alive_nodes"] == 2 else {"alive": f["alive_nodes"]}, 60, 0.2)
         if missing:
             raise SystemExit("bench: worker2 did not show as stopped: %s" % missing)
-        lab_ssh("worker2", "RAY_AUTH_MODE=disabled", "RAY_USAGE_STATS_ENABLED=0", VENV + "/bin/ray", "start",
+        lab_ssh("worker2", *AUTH_ENV, "RAY_USAGE_STATS_ENABLED=0", VENV + "/bin/ray", "start",
                 "--address=%s:6379" % head, "--node-ip-address=%s" % ip["worker2"], "--num-cpus=1",
                 "--num-gpus=2", "--object-store-memory=104857600", "--disable-usage-stats")
         returned = time.monotonic()
