@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import systemd_exec_args
+
 DEFAULT_RAY_EXECUTABLE = "/opt/vllm_env/bin/ray"
 DEFAULT_GCS_PORT = 6379
 DEFAULT_DASHBOARD_PORT = 8265
 
 # Ray's own per-node marker resources; not capacity, so left out of totals.
 _NODE_MARKER_PREFIX = "node:"
-_HEAD_MARKER = "node:__internal_head__"
 
 # --------------------------------------------------------------------------- #
 # addresses and argv
@@ -83,8 +84,11 @@ _HEAD_FLAGS = (
 )
 
 
-def build_start_argv(ray, params):
+def build_start_argv(ray, params, block=False):
     """argv of ``ray start`` for ``params`` (the module's options, already validated).
+
+    ``block``: ``--block`` (the process stays in the foreground and exits when a Ray
+    process of the node dies), for a systemd unit.
 
     The dashboard binds to the node IP unless ``dashboard_host`` says otherwise:
     Ray 2.60's own default is 127.0.0.1, which other hosts cannot reach, and
@@ -112,15 +116,15 @@ def build_start_argv(ray, params):
     if params.get("disable_usage_stats", True):
         argv.append("--disable-usage-stats")
     argv += list(params.get("extra_args") or [])
+    if block:
+        argv.append("--block")
     return argv
 
 
-def build_stop_argv(ray, force=False, grace_period=None):
+def build_stop_argv(ray, force=False):
     argv = [ray, "stop"]
     if force:
         argv.append("--force")
-    if grace_period is not None:
-        argv.append("--grace-period=%d" % grace_period)
     return argv
 
 
@@ -449,3 +453,140 @@ def format_missing(missing, facts=None):
         reason = " (%s)" % node["state_message"] if node and node.get("state_message") else ""
         parts.append("dead: %s%s" % (ip, reason))
     return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- #
+# the node's systemd unit (``ray start --block`` supervised by systemd)
+# --------------------------------------------------------------------------- #
+
+_UNIT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_SAFE_RE = re.compile(r"^[A-Za-z0-9_./:,+=@-]+$")
+# [Unit] and [Install] settings take effect with a daemon-reload (and a re-enable); anything in
+# [Service] only when the service starts again.
+_RESTART_SECTIONS = ("Service",)
+
+
+def unit_name_problem(name):
+    """Why ``name`` cannot be a unit's base name (``ray`` -> ``ray.service``), or None."""
+    if not name or not _UNIT_NAME_RE.match(name) or name.endswith(".service"):
+        return ("service_name %r is not a plain unit name: use letters, digits and _ . @ - without the "
+                "'.service' suffix, e.g. 'ray'" % (name,))
+    return None
+
+
+def systemd_env_assignment(name, value):
+    """One ``Environment=`` value: ``NAME=value``, double-quoted when needed.
+
+    In ``Environment=`` systemd expands ``%`` specifiers (``%%`` is a literal ``%``) and C escapes
+    inside quotes, but not ``$`` (systemd.exec(5)).
+    """
+    name, value = str(name), str(value)
+    if not _ENV_NAME_RE.match(name):
+        raise ValueError("environment variable name %r is not valid (letters, digits, _)" % (name,))
+    if "\x00" in value or "\n" in value:
+        raise ValueError("the value of %s cannot hold a NUL or a newline" % name)
+    text = "%s=%s" % (name, value.replace("%", "%%"))
+    if _ENV_SAFE_RE.match(value) or value == "":
+        return text
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_unit(argv, params, environment):
+    """Text of ``/etc/systemd/system/<service_name>.service`` running ``argv`` (with ``--block``).
+
+    ``params``: role, node_ip, service_user, service_group, mounts.
+    ``environment``: variables of the node (never a token itself: only its file's path).
+    ``systemd_exec_args`` (quoting for ``ExecStart=``) is shared with the vLLM unit.
+    """
+    user = params.get("service_user") or "root"
+    group = params.get("service_group") or user
+    lines = [
+        "# Managed by llmops.ray_vllm.ray_node: edits are replaced on the next run.",
+        "[Unit]",
+        "Description=Ray %s node %s" % (params["role"], params["node_ip"]),
+        "Documentation=https://docs.ray.io/en/latest/cluster/cli.html#ray-start",
+        "After=network-online.target remote-fs.target",
+        "Wants=network-online.target",
+    ]
+    for mount in params.get("mounts") or []:
+        lines.append("RequiresMountsFor=%s" % mount)
+    lines += [
+        # a head that is down for long (or a worker whose head is) keeps being retried
+        "StartLimitIntervalSec=0",
+        "",
+        "[Service]",
+        "Type=simple",
+        "User=%s" % user,
+        "Group=%s" % group,
+    ]
+    for name, value in sorted(environment.items()):
+        lines.append("Environment=%s" % systemd_env_assignment(name, value))
+    lines += [
+        # `ray start --block` exits non-zero when a Ray process of this node dies (raylet, GCS):
+        # systemd then starts the whole node again.
+        "ExecStart=%s" % systemd_exec_args(argv),
+        "Restart=on-failure",
+        "RestartSec=5",
+        "TimeoutStopSec=60",
+        "LimitNOFILE=65536",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=full",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def unit_sections(text):
+    """``{section: [setting lines]}`` of a unit file, comments and blank lines left out."""
+    sections, current = {}, None
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            sections.setdefault(current, [])
+        elif current is not None:
+            sections[current].append(line)
+    return sections
+
+
+def unit_differences(running_text, wanted_text):
+    """Per unit section, the setting lines that differ: ``{setting, wanted, running, restart}``.
+
+    ``running_text`` None (no unit yet) gives no differences: there is nothing running to compare.
+    ``restart`` is true for ``[Service]`` lines (they apply only to a new start of the service).
+    """
+    if running_text is None:
+        return []
+    running, wanted = unit_sections(running_text), unit_sections(wanted_text)
+    diffs = []
+    for section in sorted(set(running) | set(wanted)):
+        have, want = running.get(section, []), wanted.get(section, [])
+        if have != want:
+            diffs.append({
+                "setting": "unit [%s]" % section,
+                "wanted": [x for x in want if x not in have],
+                "running": [x for x in have if x not in want],
+                "restart": section in _RESTART_SECTIONS,
+            })
+    return diffs
+
+
+def parse_systemctl_show(text):
+    """``systemctl show -p A,B`` output (``Key=value`` lines) -> dict."""
+    props = {}
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            props[key.strip()] = value.strip()
+    return props
+
+
+def unit_is_running(props):
+    """Whether the unit runs or is (re)starting: ``activating`` covers Restart='s waiting state."""
+    return props.get("ActiveState") in ("active", "activating", "reloading")

@@ -21,6 +21,13 @@ description:
     what differs.
   - Failures of C(ray start) are reported with the fix - head unreachable, Ray/Python version mismatch
     (both versions named), port held by another program, token refused, C(ray) not found in the venv.
+  - With O(service_name) the node runs under systemd as O(service_user) - C(ray start --block) in
+    C(/etc/systemd/system/<service_name>.service), enabled, restarted by systemd when a Ray process of the
+    node dies and started again at boot. A unit whose C([Service]) lines differ from the wanted ones is a
+    settings difference (see O(restart_on_change)); C([Unit]) and C([Install]) lines are rewritten with a
+    daemon-reload only (action C(updated)). A node that runs outside the unit (started by an earlier release
+    of this module, for example as root) is stopped, its session directories removed and started under the
+    unit - the upgrade to this layout.
 author:
   - llmops.ray_vllm maintainers (@llmops)
 options:
@@ -130,6 +137,27 @@ options:
     type: list
     elements: str
     default: []
+  service_name:
+    description:
+      - Base name of the systemd unit that runs the node (C(ray) -> C(ray.service)). Unset - the node is
+        started with C(setsid), unsupervised (no restart after a crash or a reboot).
+      - Cannot be combined with O(auth_token) (the unit would hold the token): use O(auth_token_file).
+    type: str
+  service_user:
+    description:
+      - User the unit runs Ray as (O(service_name) only). It must exist; O(temp_dir) is handed to it, and
+        it must be able to read O(auth_token_file).
+    type: str
+    default: root
+  service_group:
+    description: Group of the unit's processes; default is O(service_user)'s name.
+    type: str
+  mounts:
+    description:
+      - Paths the node needs mounted before it starts (C(RequiresMountsFor=)), for example the model storage.
+    type: list
+    elements: path
+    default: []
   restart_on_change:
     description: Restart a node that runs with other settings instead of failing.
     type: bool
@@ -175,9 +203,20 @@ EXAMPLES = r"""
     head_address: 10.0.0.11:6379
     auth_token_file: /etc/ray/auth_token
 
-- name: Stop Ray on this host
+- name: Run a worker under systemd as user vllm, after the model storage is mounted
+  llmops.ray_vllm.ray_node:
+    role: worker
+    node_ip: 10.0.0.13
+    head_address: 10.0.0.11:6379
+    auth_token_file: /etc/ray/auth_token
+    service_name: ray
+    service_user: vllm
+    mounts: [/mnt/models]
+
+- name: Stop Ray on this host (and disable its unit)
   llmops.ray_vllm.ray_node:
     state: stopped
+    service_name: ray
 """
 
 RETURN = r"""
@@ -186,7 +225,7 @@ action:
   returned: always
   type: str
   sample: started
-  choices: [none, started, restarted, stopped]
+  choices: [none, started, restarted, updated, enabled, stopped]
 cluster_address:
   description: GCS address of the cluster this node belongs to.
   returned: when state=started
@@ -216,6 +255,11 @@ stderr:
   description: Error output of the last C(ray) command.
   returned: when a command ran
   type: str
+unit:
+  description: Path of the node's systemd unit (with O(service_name)).
+  returned: when service_name is set
+  type: str
+  sample: /etc/systemd/system/ray.service
 removed:
   description: Entries removed from O(temp_dir).
   returned: when state=stopped
@@ -223,7 +267,9 @@ removed:
   elements: str
 """
 
+import grp
 import os
+import pwd
 import shutil
 import time
 
@@ -241,7 +287,12 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     head_unreachable_message,
     node_differences,
     output_tail,
+    parse_systemctl_show,
+    render_unit,
     split_address,
+    unit_differences,
+    unit_is_running,
+    unit_name_problem,
 )
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import (
     CLIENT_ARGUMENT_SPEC,
@@ -282,6 +333,10 @@ def build_module():
         temp_dir=dict(type="path", default="/tmp/ray"),
         environment=dict(type="dict", default={}),
         extra_args=dict(type="list", elements="str", default=[]),
+        service_name=dict(type="str"),
+        service_user=dict(type="str", default="root"),
+        service_group=dict(type="str"),
+        mounts=dict(type="list", elements="path", default=[]),
         restart_on_change=dict(type="bool", default=False),
         start_timeout=dict(type="float", default=60),
     )
@@ -299,6 +354,10 @@ class RayNode(object):
         self.p = module.params
         self.result = dict(changed=False, action="none", differences=[], node=None)
         self.env = build_environment(self.p["environment"], self.p["auth_token"], self.p["auth_token_file"])
+        self.service = self.p["service_name"]
+        if self.service:
+            self.unit_path = "/etc/systemd/system/%s.service" % self.service
+            self.result["unit"] = self.unit_path
 
     def fail(self, msg, **extra):
         self.result.update(extra)
@@ -308,6 +367,30 @@ class RayNode(object):
         rc, out, err = self.module.run_command(argv, environ_update=self.env)
         self.result.update(cmd=argv, stdout=output_tail(out), stderr=output_tail(err))
         return rc, out, err
+
+    def systemctl(self, *args):
+        rc, out, err = self.module.run_command(["systemctl"] + list(args))
+        if rc != 0:
+            self.fail("systemctl %s failed (rc=%d): %s%s" % (" ".join(args), rc, (err or out).strip(),
+                                                           self.journal_hint()))
+        return out
+
+    def journal_hint(self):
+        if not self.service:
+            return ""
+        _rc, out, _err = self.module.run_command(
+            ["journalctl", "--unit", self.service + ".service", "--lines", "25", "--no-pager", "--output", "cat"])
+        return "\nLast journal lines of %s.service (journalctl -u %s):\n%s" % (self.service, self.service, out.strip())
+
+    def unit_state(self):
+        """(unit file text or None, systemctl show properties)."""
+        text = None
+        if os.path.exists(self.unit_path):
+            with open(self.unit_path) as f:
+                text = f.read()
+        _rc, out, _err = self.module.run_command(
+            ["systemctl", "show", self.service + ".service", "--property=ActiveState,SubState,UnitFileState,MainPID"])
+        return text, parse_systemctl_show(out)
 
     def observe(self, address):
         """(node record for node_ip in the cluster at address or None, cluster reachable?)
@@ -350,13 +433,14 @@ class RayNode(object):
             diffs = [{"setting": "cluster", "wanted": address, "running": local["cluster_address"]}]
         else:
             diffs = []
+        if self.service:
+            return self.started_unit(address, reachable, running, local["raylet_alive"], diffs)
         self.result["differences"] = diffs
 
         if running and not diffs:
             return
         if diffs and not p["restart_on_change"]:
-            self.fail("Ray node on %s runs with other settings (%s); set restart_on_change=true to restart it "
-                      "or state=stopped first." % (p["node_ip"], format_differences(diffs)))
+            self.refuse(diffs)
         if p["role"] == "worker" and not reachable:
             self.fail(head_unreachable_message(address))
         self.result.update(changed=True, action="restarted" if diffs else "started")
@@ -365,6 +449,84 @@ class RayNode(object):
         if diffs:
             self.stop_processes()
         self.start(address)
+
+    def refuse(self, diffs):
+        self.fail("Ray node on %s runs with other settings (%s); set restart_on_change=true to restart it "
+                  "or state=stopped first." % (self.p["node_ip"], format_differences(diffs)))
+
+    def started_unit(self, address, reachable, running, raylet_alive, diffs):
+        """The node under systemd: write the unit, then start, restart, reload or nothing."""
+        p = self.p
+        wanted = render_unit(build_start_argv(p["ray_executable"], p, block=True), p, self.env)
+        text, props = self.unit_state()
+        under_unit = unit_is_running(props)
+        unit_diffs = unit_differences(text, wanted)
+        self.result["differences"] = diffs + unit_diffs
+        needs_restart = bool(diffs) or any(d["restart"] for d in unit_diffs)
+
+        if raylet_alive and not under_unit:
+            # started outside the unit (an earlier release: root, setsid): adopt it, whatever its settings
+            action = "restarted"
+        elif under_unit and needs_restart:
+            if not p["restart_on_change"]:
+                self.refuse(diffs + [d for d in unit_diffs if d["restart"]])
+            action = "restarted"
+        elif under_unit and unit_diffs:
+            action = "updated"
+        elif under_unit and props.get("UnitFileState") != "enabled":
+            action = "enabled"
+        elif under_unit:
+            if not running:
+                # the unit runs but the node is not alive yet (booting, rejoining a restarted head)
+                self.wait_alive(address)
+            return
+        else:
+            action = "started"
+        if action in ("started", "restarted") and p["role"] == "worker" and not reachable:
+            self.fail(head_unreachable_message(address))
+        self.result.update(changed=True, action=action)
+        if self.module.check_mode:
+            return
+
+        if raylet_alive and not under_unit:
+            self.stop_processes()
+            self.remove_session_entries()
+        if text != wanted:
+            self.write_unit(wanted)
+            self.systemctl("daemon-reload")
+        if action == "updated":
+            self.systemctl("reenable", self.service + ".service")
+            return
+        if action == "enabled":
+            self.systemctl("enable", self.service + ".service")
+            return
+        self.hand_temp_dir()
+        self.systemctl("enable", self.service + ".service")
+        self.systemctl("restart" if under_unit else "start", self.service + ".service")
+        self.result["cmd"] = ["systemctl", "restart" if under_unit else "start", self.service + ".service"]
+        self.wait_alive(address)
+
+    def write_unit(self, text):
+        tmp = "%s.tmp-%d" % (self.unit_path, os.getpid())
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        self.module.atomic_move(tmp, self.unit_path)
+
+    def hand_temp_dir(self):
+        """Ray's temp dir belongs to the service user (its sessions, sockets and logs are written there)."""
+        try:
+            user = pwd.getpwnam(self.p["service_user"])
+        except KeyError:
+            self.fail("service_user %s does not exist on this host; create it first (role ray_cluster does)"
+                      % self.p["service_user"])
+        gid = grp.getgrnam(self.p["service_group"]).gr_gid if self.p["service_group"] else user.pw_gid
+        temp_dir = self.p["temp_dir"]
+        if not os.path.isdir(temp_dir):
+            os.makedirs(temp_dir, 0o755)
+        st = os.stat(temp_dir)
+        if (st.st_uid, st.st_gid) != (user.pw_uid, gid):
+            os.chown(temp_dir, user.pw_uid, gid)
 
     def start(self, address):
         p = self.p
@@ -381,6 +543,10 @@ class RayNode(object):
             error = classify_start_error(out + "\n" + err, dict(
                 address=address, node_ip=p["node_ip"], ray_executable=p["ray_executable"]))
             self.fail(error["msg"], error_kind=error["kind"], rc=rc)
+        self.wait_alive(address)
+
+    def wait_alive(self, address):
+        p = self.p
         deadline = time.monotonic() + p["start_timeout"]
         while True:
             node, _reachable = self.observe(address)
@@ -388,8 +554,9 @@ class RayNode(object):
                 self.result["node"] = node
                 return
             if time.monotonic() >= deadline:
-                self.fail("ray start returned but the GCS at %s does not list %s as alive after %ss; see the "
-                          "raylet logs under %s/session_latest/logs" % (address, p["node_ip"], p["start_timeout"], p["temp_dir"]))
+                self.fail("the GCS at %s does not list %s as alive %ss after the start; see the raylet logs under "
+                          "%s/session_latest/logs%s" % (address, p["node_ip"], p["start_timeout"], p["temp_dir"],
+                                                         self.journal_hint()))
             time.sleep(1)
 
     # ----------------------------------------------------------------- stopped
@@ -397,13 +564,23 @@ class RayNode(object):
         temp_dir = self.p["temp_dir"]
         local = local_session(temp_dir)
         entries = session_entries(temp_dir)
-        if not local["raylet_alive"] and not entries:
+        unit_on = False
+        if self.service:
+            _text, props = self.unit_state()
+            unit_on = unit_is_running(props) or props.get("UnitFileState") == "enabled"
+        if not local["raylet_alive"] and not entries and not unit_on:
             return
         self.result.update(changed=True, action="stopped", removed=entries)
         if self.module.check_mode:
             return
-        if local["raylet_alive"]:
+        if unit_on:
+            self.systemctl("disable", "--now", self.service + ".service")
+        if local_session(temp_dir)["raylet_alive"]:
             self.stop_processes()
+        self.remove_session_entries()
+
+    def remove_session_entries(self):
+        temp_dir = self.p["temp_dir"]
         # `ray stop` removes some entries itself (ray_current_cluster): list again after it
         for name in session_entries(temp_dir):
             path = os.path.join(temp_dir, name)
@@ -422,6 +599,13 @@ class RayNode(object):
 
 
 def run_module(module):
+    if module.params["service_name"]:
+        problem = unit_name_problem(module.params["service_name"])
+        if problem:
+            module.fail_json(msg=problem)
+        if module.params["auth_token"]:
+            module.fail_json(msg="auth_token cannot be used with service_name (the unit file would hold the "
+                                 "token): write it to a file readable by service_user and pass auth_token_file")
     node = RayNode(module)
     if not os.path.exists(module.params["ray_executable"]):
         if module.params["state"] == "stopped":

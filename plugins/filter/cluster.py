@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters about the cluster's hosts. The logic lives in module_utils/_hosts.py (unit-tested);
+documentation for each filter is in the YAML file of the same name next to this one."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block
+
+
+def _etc_hosts_block(hosts):
+    try:
+        return etc_hosts_block(hosts)
+    except ValueError as exc:
+        raise AnsibleFilterError("etc_hosts_block: %s" % exc)
+
+
+class FilterModule(object):
+    """llmops.ray_vllm cluster filters."""
+
+    def filters(self):
+        return {"etc_hosts_block": _etc_hosts_block}

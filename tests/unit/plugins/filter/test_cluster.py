@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""etc_hosts_block: the /etc/hosts lines every Ray host gets."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.llmops.ray_vllm.plugins.filter.cluster import FilterModule
+
+block = FilterModule().filters()["etc_hosts_block"]
+
+
+def test_one_line_per_host_names_deduplicated():
+    hosts = [["10.213.1.2", "head.lab", "head", "head", ""], ("10.213.1.3", "worker1")]
+    assert block(hosts) == "10.213.1.2 head.lab head\n10.213.1.3 worker1"
+
+
+@pytest.mark.parametrize("hosts,text", [
+    ([["10.0.0", "a"]], "not an IP"),
+    ([["", "a"]], "not an IP"),
+    (["10.0.0.1 a"], "a list"),
+    ([["10.0.0.1", "bad_name"]], "not a valid host name"),
+    ([["10.0.0.1"]], "no host name"),
+    ([["10.0.0.1", "a"], ["10.0.0.2", "A"]], "two IPs"),
+])
+def test_refuses(hosts, text):
+    with pytest.raises(AnsibleFilterError, match=text):
+        block(hosts)

@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Ray node's systemd unit: rendering, comparison, systemctl output (captured on a lab host)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
+    build_environment,
+    build_start_argv,
+    parse_systemctl_show,
+    render_unit,
+    systemd_env_assignment,
+    unit_differences,
+    unit_is_running,
+    unit_name_problem,
+    unit_sections,
+)
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "ray", "2.60.0", "systemd")
+RAY = "/opt/vllm_env/bin/ray"
+
+
+def params(**over):
+    p = dict(role="worker", node_ip="10.0.0.12", head_address="10.0.0.11", port=6379, num_gpus=1,
+             temp_dir="/tmp/ray", service_user="vllm", service_group=None, mounts=["/mnt/models"])
+    p.update(over)
+    return p
+
+
+def unit(**over):
+    p = params(**over)
+    env = build_environment({"GLOO_SOCKET_IFNAME": "eth0"}, None, "/etc/ray/auth_token")
+    return render_unit(build_start_argv(RAY, p, block=True), p, env)
+
+
+def test_unit_runs_ray_start_block_as_the_user_after_network_and_mounts():
+    s = unit_sections(unit())
+    assert "User=vllm" in s["Service"] and "Group=vllm" in s["Service"]
+    assert ("ExecStart=%s start --node-ip-address=10.0.0.12 --address=10.0.0.11:6379 --num-gpus=1 "
+            "--temp-dir=/tmp/ray --disable-usage-stats --block" % RAY) in s["Service"]
+    assert "Restart=on-failure" in s["Service"]
+    assert "After=network-online.target remote-fs.target" in s["Unit"]
+    assert "RequiresMountsFor=/mnt/models" in s["Unit"]
+    assert "StartLimitIntervalSec=0" in s["Unit"]
+    assert s["Install"] == ["WantedBy=multi-user.target"]
+    # the token's path only, never a token
+    assert "Environment=RAY_AUTH_TOKEN_PATH=/etc/ray/auth_token" in s["Service"]
+    assert "Environment=RAY_AUTH_MODE=token" in s["Service"]
+    assert not any("RAY_AUTH_TOKEN=" in line for line in s["Service"])
+
+
+def test_unit_without_mounts_and_with_a_group():
+    s = unit_sections(unit(mounts=[], service_group="ray", role="head"))
+    assert not any(line.startswith("RequiresMountsFor") for line in s["Unit"])
+    assert "Group=ray" in s["Service"] and "Description=Ray head node 10.0.0.12" in s["Unit"]
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
+def test_systemd_accepts_the_unit(tmp_path):
+    # systemd's own parser on the rendered text (user root: the test machine has no user vllm)
+    path = tmp_path / "ray.service"
+    path.write_text(unit(service_user="root", mounts=[]).replace(RAY, "/bin/true"))
+    out = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True)
+    assert "ray.service" not in (out.stderr.replace(str(path), "")), out.stderr
+
+
+@pytest.mark.parametrize("name,value,line", [
+    ("A", "plain-1.2/x:y", "A=plain-1.2/x:y"),
+    ("A", "", "A="),
+    ("A", "two words", '"A=two words"'),
+    ("A", 'say "hi" \\ 50%', '"A=say \\"hi\\" \\\\ 50%%"'),
+    ("A", "$HOME", '"A=$HOME"'),
+])
+def test_environment_assignment_quoting(name, value, line):
+    assert systemd_env_assignment(name, value) == line
+
+
+@pytest.mark.parametrize("name,value", [("1A", "x"), ("A-B", "x"), ("A", "x\ny")])
+def test_environment_assignment_refuses(name, value):
+    with pytest.raises(ValueError):
+        systemd_env_assignment(name, value)
+
+
+def test_unit_names():
+    assert unit_name_problem("ray") is None and unit_name_problem("ray-head_2") is None
+    for bad in ("", "ray.service", "../x", "ray head", "-ray"):
+        assert "service_name" in unit_name_problem(bad)
+
+
+def test_differences_split_restart_and_reload_sections():
+    old = unit()
+    assert unit_differences(None, old) == []
+    assert unit_differences(old, old) == []
+    # a comment or blank line is no difference
+    assert unit_differences("# x\n\n" + old, old) == []
+    new_mount = unit(mounts=["/srv/models"])
+    diffs = unit_differences(old, new_mount)
+    assert diffs == [{"setting": "unit [Unit]", "wanted": ["RequiresMountsFor=/srv/models"],
+                      "running": ["RequiresMountsFor=/mnt/models"], "restart": False}]
+    diffs = unit_differences(old, unit(num_gpus=2))
+    assert [d["setting"] for d in diffs] == ["unit [Service]"] and diffs[0]["restart"]
+    assert "--num-gpus=2" in diffs[0]["wanted"][0] and "--num-gpus=1" in diffs[0]["running"][0]
+
+
+def test_systemctl_show_captured_on_a_lab_host():
+    for name, running in (("show.ray.active", True), ("show.ray.auto-restart", True),
+                          ("show.ray.inactive", False), ("show.ray.missing", False)):
+        with open(os.path.join(FIX, name)) as f:
+            props = parse_systemctl_show(f.read())
+        assert unit_is_running(props) is running, name
+    with open(os.path.join(FIX, "show.ray.active")) as f:
+        props = parse_systemctl_show(f.read())
+    assert props["UnitFileState"] == "enabled" and int(props["MainPID"]) > 0

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vllm_server's ExecStartPre (files/wait_for_ray_gpus.py) against a real HTTP server replaying the
+dashboard's /api/v0/nodes answers captured from Ray 2.60.0 (fixtures/ray/2.60.0)."""
+
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import io
+import json
+import os
+import threading
+
+import pytest
+
+HERE = os.path.dirname(__file__)
+FIX = os.path.join(HERE, "..", "fixtures", "ray", "2.60.0")
+SCRIPT = os.path.join(HERE, "..", "..", "..", "roles", "vllm_server", "files", "wait_for_ray_gpus.py")
+spec = importlib.util.spec_from_file_location("wait_for_ray_gpus", SCRIPT)
+wait = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(wait)
+
+
+def load(name):
+    with open(os.path.join(FIX, name)) as f:
+        return json.load(f)
+
+
+@pytest.fixture
+def dashboard():
+    """A dashboard that answers the captures in ``answers`` in turn (the last one repeats)."""
+    state = {"answers": [], "auth": []}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            state["auth"].append(self.headers.get("Authorization"))
+            body = json.dumps(state["answers"].pop(0) if len(state["answers"]) > 1 else state["answers"][0]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    state["url"] = "http://127.0.0.1:%d" % server.server_port
+    yield state
+    server.shutdown()
+
+
+class Clock(object):
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+    def sleep(self, s):
+        self.t += s
+
+
+def run(argv):
+    clock, out = Clock(), io.StringIO()
+    rc = wait.main(argv, clock=clock, sleep=clock.sleep, out=out)
+    return rc, out.getvalue()
+
+
+def test_waits_for_the_dead_node_then_succeeds_with_the_token(dashboard, tmp_path):
+    token = tmp_path / "token"
+    token.write_text("t0ken\n")
+    dashboard["answers"] = [load("api_v0_nodes.node_dead.json")] * 3 + [load("api_v0_nodes.healthy.json")]
+    rc, out = run(["--dashboard", dashboard["url"], "--gpus", "4", "--token-file", str(token), "--every", "0"])
+    assert rc == 0
+    assert "waiting for Ray (0 s): 1 alive node(s), 2 of 4 GPU(s)" in out
+    assert out.strip().endswith("Ray is ready for vLLM: 2 alive node(s), 4 of 4 GPU(s)")
+    assert set(dashboard["auth"]) == {"Bearer t0ken"}
+
+
+def test_gives_up_after_the_timeout_saying_what_is_missing(dashboard):
+    dashboard["answers"] = [load("api_v0_nodes.node_dead.json")]
+    rc, out = run(["--dashboard", dashboard["url"], "--gpus", "4", "--timeout", "30", "--token-file", ""])
+    assert rc == 1
+    assert "gave up after 30 s waiting for Ray: 1 alive node(s), 2 of 4 GPU(s)" in out
+    # one line per --every (10 s), not one per poll
+    assert out.count("waiting for Ray (") == 3
+
+
+def test_dashboard_down_is_waited_for():
+    rc, out = run(["--dashboard", "http://127.0.0.1:9", "--gpus", "1", "--timeout", "4"])
+    assert rc == 1 and "the Ray dashboard does not answer" in out
