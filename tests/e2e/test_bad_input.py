@@ -46,10 +46,13 @@ CASES = [
     {"id": "tp_not_dividing_heads",
      "extra_vars": {"vllm_server_tensor_parallel_size": 3, "vllm_server_pipeline_parallel_size": 1},
      "expect": ["must be divisible by tensor parallel size (3)", "Fix: choose tensor_parallel_size from the divisors"]},
+    # PP 4 over the tiny model's 3 layers; 2 GPUs declared per host (6 in all), so TP x PP = 4 fits the
+    # cluster and the layer count is the only problem.
     {"id": "pp_above_layers",
-     "extra_vars": {"vllm_server_tensor_parallel_size": 1, "vllm_server_pipeline_parallel_size": 3},
-     "expect": ["Pipeline parallel size 3 exceeds the model's 2 hidden layers",
-                "Fix: set pipeline_parallel_size to at most 2"]},
+     "extra_vars": {"vllm_server_tensor_parallel_size": 1, "vllm_server_pipeline_parallel_size": 4,
+                    "ray_cluster_num_gpus": 2},
+     "expect": ["Pipeline parallel size 4 exceeds the model's 3 hidden layers",
+                "Fix: set pipeline_parallel_size to at most 3"]},
     {"id": "tp_not_a_number",
      "extra_vars": {"vllm_server_tensor_parallel_size": "two"},
      "expect": ["role vllm_server", "vllm_server_tensor_parallel_size", "Fix: give these variables the type"]},

@@ -6,7 +6,7 @@ The output is a Hugging Face model directory that transformers and vLLM load as
 ``LlamaForCausalLM``:
 
     config.json               LlamaConfig(hidden_size=256, intermediate_size=512,
-                              num_hidden_layers=2, num_attention_heads=4,
+                              num_hidden_layers=3, num_attention_heads=4,
                               num_key_value_heads=2, head_dim=64, vocab_size=512)
     generation_config.json
     model.safetensors         float32 weights with transformers' Llama tensor names
@@ -14,7 +14,9 @@ The output is a Hugging Face model directory that transformers and vLLM load as
     tokenizer_config.json     special tokens + a Llama-3 style ``chat_template``
     special_tokens_map.json
 
-head_dim is 64 because vLLM's CPU attention rejects head_dim 16 (DESIGN.md).
+head_dim is 64 because vLLM's CPU attention rejects head_dim 16 (DESIGN.md). Three layers because
+the lab runs vLLM with pipeline parallel size 3: every stage needs a layer (two layers split [1, 1, 0]
+and the empty stage fails). Four heads allow TP 1, 2 and 4.
 
 Only numpy, safetensors and tokenizers are needed (no torch, no transformers).
 Weights come from a fixed seed and the tokenizer from a fixed corpus, so the same
@@ -38,7 +40,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, 
 
 HIDDEN = 256
 INTERMEDIATE = 512
-LAYERS = 2
+LAYERS = 3
 HEADS = 4
 KV_HEADS = 2
 HEAD_DIM = 64

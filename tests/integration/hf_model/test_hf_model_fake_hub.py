@@ -137,7 +137,7 @@ def test_download_once_then_idempotent(hub, tiny_model, tmp_path):
     assert res["total_bytes"] == tiny_model["total_bytes"]
     assert res["config"] == {
         "architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_attention_heads": 4,
-        "num_key_value_heads": 2, "num_hidden_layers": 2, "hidden_size": 256,
+        "num_key_value_heads": 2, "num_hidden_layers": 3, "hidden_size": 256,
         "max_position_embeddings": 512, "torch_dtype": "float32",
     }
     first = stats(hub)

@@ -24,7 +24,7 @@ EXPECTED = [
     ("meta-llama--Llama-3.1-8B.config.json", ["LlamaForCausalLM"], 32, 8, 32, 4096, 131072, "bfloat16"),
     ("Qwen--Qwen2.5-7B.config.json", ["Qwen2ForCausalLM"], 28, 4, 28, 3584, 131072, "bfloat16"),
     ("Qwen--Qwen3-30B-A3B.config.json", ["Qwen3MoeForCausalLM"], 32, 4, 48, 2048, 40960, "bfloat16"),
-    ("llmops--tiny-llama.config.json", ["LlamaForCausalLM"], 4, 2, 2, 256, 512, "float32"),
+    ("llmops--tiny-llama.config.json", ["LlamaForCausalLM"], 4, 2, 3, 256, 512, "float32"),
     ("llmops--tiny-llama.transformers-5.23.0.config.json", ["LlamaForCausalLM"], 4, 2, 2, 256, 512, "float32"),
 ]
 
