@@ -134,6 +134,10 @@ CASES = [
                 "Fix: give these variables the type and choices roles/vllm_server/README.md lists"]},
     # The OS as every fact-gathering tool reads it: /etc/os-release (Debian's is a link to
     # /usr/lib/os-release) replaced on worker1 by Debian 11's, then the link restored.
+    {"id": "vllm_user_not_ray_user",
+     "extra_vars": {"vllm_server_user": "llm"},
+     "expect": ["vllm_server_user / vllm_server_home (llm, /var/lib/vllm) differ from ray_cluster_service_user / "
+                "ray_cluster_service_home (vllm, /var/lib/vllm)", "Fix: set both pairs to the same user and home"]},
     {"id": "unsupported_os",
      "plant": ("worker1", "cp --remove-destination /usr/lib/os-release /tmp/os-release.bad && "
                "sed -i 's/^VERSION_ID=.*/VERSION_ID=\"11\"/; s/^VERSION=.*/VERSION=\"11 (bullseye)\"/; "
