@@ -207,12 +207,33 @@ def _uncamel(d, names):
     return dict((table.get(k, k) if k not in names else k, v) for k, v in (d or {}).items())
 
 
-def parse_cluster(nodes_payload, status_payload=None, ray_version=None, source="dashboard"):
+_VLLM_WORKER_RE = re.compile(r"^vllm_Worker_.*?((?:_(?:TP|PP|PCP)\d+)*)$")
+
+
+def vllm_worker_ranks(actors_payload):
+    """``{node_id: ["PP0", ...]}``: the alive vLLM Ray workers per node, from ``/api/v0/actors``.
+
+    vLLM's Ray executor names each worker actor ``vllm_Worker_<instance>[_TP<i>][_PP<j>][_PCP<k>]``
+    (``build_actor_name``); a worker of a TP=1 PP=1 engine has no suffix and shows as ``worker``.
+    """
+    ranks = {}
+    for actor in node_list(actors_payload):
+        match = _VLLM_WORKER_RE.match(actor.get("name") or "")
+        if match and actor.get("state") == "ALIVE":
+            label = match.group(1).lstrip("_").replace("_", " ") or "worker"
+            ranks.setdefault(actor.get("node_id"), []).append(label)
+    return dict((node, sorted(labels)) for node, labels in ranks.items())
+
+
+def parse_cluster(nodes_payload, status_payload=None, ray_version=None, source="dashboard", actors_payload=None):
     """Structured cluster facts from a node list and an autoscaling-status document.
 
     ``status_payload`` is the dashboard's ``/api/cluster_status`` answer or the raw
     ``__autoscaling_status`` JSON (or None: then usage and demands are unknown).
+    ``actors_payload``: the dashboard's ``/api/v0/actors`` answer, for each node's ``vllm_ranks``
+    (None: unknown, an empty list per node).
     """
+    ranks = vllm_worker_ranks(actors_payload) if actors_payload is not None else {}
     raw_nodes = node_list(nodes_payload)
     names = set()
     for n in raw_nodes:
@@ -247,6 +268,7 @@ def parse_cluster(nodes_payload, status_payload=None, ray_version=None, source="
             "resources_total": _capacity(total),
             "resources_available": available,
             "temp_dir": n.get("temp_dir"),
+            "vllm_ranks": ranks.get(n.get("node_id"), []),
         })
     nodes.sort(key=lambda x: (not x["is_head"], not x["alive"], x["ip"] or "", x["node_id"] or ""))
 

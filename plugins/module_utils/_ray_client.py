@@ -137,7 +137,12 @@ def read_dashboard(host, dashboard_port, token=None, timeout=5.0, opener=None):
     nodes = _get_json(base + "/api/v0/nodes?detail=1&limit=10000", opener)
     status = _get_json(base + "/api/cluster_status", opener)
     version = _get_json(base + "/api/version", opener)
-    return parse_cluster(nodes, status, ray_version=version.get("ray_version"), source="dashboard")
+    try:  # which vLLM worker runs where: nice to have, never a reason to fail the read
+        actors = _get_json(base + "/api/v0/actors?detail=1&limit=10000", opener)
+    except RayReadError:
+        actors = None
+    return parse_cluster(nodes, status, ray_version=version.get("ray_version"), source="dashboard",
+                         actors_payload=actors)
 
 
 def venv_python(ray_executable):

@@ -80,7 +80,9 @@ cluster:
         - Every node the GCS knows, alive and dead, head first.
         - Each has C(node_id), C(ip), C(name), C(hostname) (gcs source only, else null), C(state) (C(ALIVE)/C(DEAD)),
           C(state_message), C(alive), C(is_head), C(resources_total), C(resources_available)
-          (null when the autoscaler has not reported the node), C(temp_dir) (gcs source only).
+          (null when the autoscaler has not reported the node), C(temp_dir) (gcs source only), C(vllm_ranks)
+          (the alive vLLM Ray workers on the node by rank, e.g. C([PP1]) or C([TP0]); dashboard source only, else
+          empty).
       type: list
       elements: dict
     alive_nodes:

@@ -15,7 +15,8 @@ For each case: snapshot every host (unit and env files, fstab, the venv's record
 processes with their PIDs: conftest.Lab.snapshot), run site.yml, then assert rc != 0, every expected
 substring (they name the problem AND the fix) is in the failure messages, no task reported changed, and
 the snapshot is unchanged. The snapshot is taken after planting and before undoing, so it compares what
-the run itself did. Every case must fail in preflight or in the validation play (roles/validate),
+the run itself did. The cases without a plant run at the same time (fixture ``unplanted``), between one
+snapshot before and one after them all; the planted ones one at a time. Every case must fail in preflight or in the validation play (roles/validate),
 right after it; the wall time of each run is recorded (E2E_BAD_INPUT_LOG: a JSON line per case).
 
 What cannot exist here and how the cases stand in: no GPU (the driver cases set the GPU requirement on
@@ -23,6 +24,7 @@ and meet the real absence of nvidia-smi); no model hub (the hub test double of t
 answers the repository/revision lookups exactly as the hub's API does, 404 included).
 """
 
+import concurrent.futures
 import json
 import os
 import time
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.lab
 
 HEAD_IP, WORKER1_IP = "10.213.1.11", "10.213.1.12"  # replaced by the lab's addresses in _expand()
 PORT_PLANT = 8001
+RUNS_AT_ONCE = 3
 # Every run: free space as this shared machine has it (other labs fill its disk) must not decide a case;
 # the disk check itself is preflight's (molecule/preflight). The tiny model needs well under 1 GB.
 BASE_VARS = {"preflight_model_min_free_gb": 1, "preflight_venv_min_free_gb": 1}
@@ -187,20 +190,40 @@ def _inventory(lab, case, tmp_path):
     return str(tmp_path / "hosts.yml")
 
 
+def _run(lab, case, inventory):
+    return lab.playbook("site.yml", extra_vars=dict(BASE_VARS, **case.get("extra_vars", {})), inventory=inventory,
+                        timeout=600)
+
+
+@pytest.fixture(scope="module")
+def unplanted(cluster, tmp_path_factory):
+    """The cases without a plant change nothing on any host, so they run at the same time (RUNS_AT_ONCE
+    site.yml runs; the machine has 2 cores): {id: result}, with one snapshot before and one after them all."""
+    cases = [_expand(c, cluster) for c in CASES if not c.get("plant")]
+    before = cluster.snapshot()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=RUNS_AT_ONCE) as pool:
+        futures = dict((c["id"], pool.submit(_run, cluster, c, _inventory(cluster, c, tmp_path_factory.mktemp(c["id"]))))
+                       for c in cases)
+        results = dict((cid, f.result()) for cid, f in futures.items())
+    return results, before, cluster.snapshot()
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_bad_input_fails_before_any_change(cluster, case, tmp_path):
+def test_bad_input_fails_before_any_change(cluster, unplanted, case, tmp_path):
     case = _expand(case, cluster)
-    inventory = _inventory(cluster, case, tmp_path)
     plant = case.get("plant")
     if plant:
+        inventory = _inventory(cluster, case, tmp_path)
         cluster.ssh(plant[0], plant[1], timeout=300)
-    try:
-        before = cluster.snapshot()
-        result = cluster.playbook("site.yml", extra_vars=dict(BASE_VARS, **case.get("extra_vars", {})), inventory=inventory, timeout=600)
-        after = cluster.snapshot()
-    finally:
-        if plant:
+        try:
+            before = cluster.snapshot()
+            result = _run(cluster, case, inventory)
+            after = cluster.snapshot()
+        finally:
             cluster.ssh(plant[0], plant[2], timeout=300)
+    else:
+        results, before, after = unplanted
+        result = results[case["id"]]
     log = os.environ.get("E2E_BAD_INPUT_LOG")
     if log:
         with open(log, "a") as f:

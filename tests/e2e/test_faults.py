@@ -231,7 +231,7 @@ def test_nfs_server_stopped(cluster):
 def test_interrupted_run(cluster):
     """Ray's unit stopped on both workers (so the Ray phase has work), site.yml started and SIGKILLed (the whole
     process group: ansible-playbook, its forks, their ssh) while `ray start` runs on a worker: the next run
-    converges (rc 0) and a third run changes nothing."""
+    converges (rc 0); test_heal_all_hosts_reboot's site.yml run later changes nothing."""
     for host in ("worker1", "worker2"):
         cluster.ssh(host, "systemctl stop ray.service")
     argv, env = cluster.command(SITE, env={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default",
@@ -255,10 +255,8 @@ def test_interrupted_run(cluster):
     killed_at = time.monotonic() - start
     second = cluster.playbook(SITE)
     assert second.rc == 0, second
-    third = cluster.playbook(SITE)
-    assert third.rc == 0, third
-    assert third.changed == [], third.changed
-    record("4 interrupted site.yml", killed_after=killed_at, next_run=second.seconds, third_run=third.seconds)
+    # (that a further run changes nothing is asserted after the last heal drill below, on the same cluster)
+    record("4 interrupted site.yml", killed_after=killed_at, next_run=second.seconds)
     assert_converged(cluster)
 
 
@@ -313,22 +311,3 @@ def test_heal_all_hosts_reboot(cluster, api_key):
     rerun = cluster.playbook(SITE)
     assert rerun.rc == 0, rerun
     assert rerun.changed == [], rerun.changed
-
-
-def test_upgrade_from_unsupervised_ray(cluster, api_key):
-    """An earlier release's layout on worker2 (no unit; Ray started as root with setsid, its session root's):
-    one site.yml run adopts it (Ray stopped, the session removed, started under ray.service as vllm) and
-    changes nothing else; the endpoint answers again."""
-    head_ip, ip = cluster.hosts["head"], cluster.hosts["worker2"]
-    cluster.ssh("worker2", "systemctl disable --now ray.service && rm /etc/systemd/system/ray.service && "
-                "systemctl daemon-reload && rm -rf /tmp/ray && RAY_AUTH_MODE=token RAY_AUTH_TOKEN_PATH=/etc/ray/auth_token "
-                "setsid --wait /opt/vllm_env/bin/ray start --address=%s:6379 --node-ip-address=%s --num-gpus=1 "
-                "--num-cpus=1 --object-store-memory=104857600 --disable-usage-stats" % (head_ip, ip))
-    assert cluster.ssh("worker2", "ps -o user= -C raylet").stdout.split() == ["root"]
-    run = cluster.playbook(SITE)
-    assert run.rc == 0, run
-    assert run.changed == ["worker2: llmops.ray_vllm.ray_cluster : Start the Ray workers"], run.changed
-    record("upgrade worker2 to ray.service", site_yml=run.seconds)
-    assert cluster.ssh("worker2", "ps -o user= -C raylet").stdout.split() == ["vllm"]
-    assert unit(cluster, "ActiveState", "worker2", "ray.service") == "active"
-    wait_until("a completion answers", lambda: completion(cluster, api_key, timeout=30) == 200, 900, 2)
