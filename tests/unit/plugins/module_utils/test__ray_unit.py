@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     build_environment,
     build_start_argv,
+    parse_cluster,
     parse_systemctl_show,
     render_unit,
     systemd_env_assignment,
@@ -21,6 +23,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     unit_is_running,
     unit_name_problem,
     unit_sections,
+    vllm_worker_ranks,
 )
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "ray", "2.60.0", "systemd")
@@ -118,3 +121,23 @@ def test_systemctl_show_captured_on_a_lab_host():
     with open(os.path.join(FIX, "show.ray.active")) as f:
         props = parse_systemctl_show(f.read())
     assert props["UnitFileState"] == "enabled" and int(props["MainPID"]) > 0
+
+
+def test_vllm_ranks_per_node_from_the_actors_captured_during_pp3():
+    base = os.path.join(FIX, "..")
+    with open(os.path.join(base, "api_v0_actors.vllm_pp3.json")) as f:
+        actors = json.load(f)
+    with open(os.path.join(base, "api_v0_nodes.vllm_pp3.json")) as f:
+        nodes = json.load(f)
+    facts = parse_cluster(nodes, None, actors_payload=actors)
+    by_ip = dict((n["ip"], n["vllm_ranks"]) for n in facts["nodes"] if n["alive"])
+    assert sorted(by_ip.values()) == [["PP0"], ["PP1"], ["PP2"]]
+    assert by_ip[facts["head_ip"]] == ["PP0"]
+    # without the actors every node has none
+    assert all(n["vllm_ranks"] == [] for n in parse_cluster(nodes, None)["nodes"])
+    # names of other actors, dead workers and the suffix forms
+    payload = [{"name": "vllm_Worker_ab12_TP1_PP0", "state": "ALIVE", "node_id": "n1"},
+               {"name": "vllm_Worker_ab12", "state": "ALIVE", "node_id": "n2"},
+               {"name": "vllm_Worker_ab12_PP1", "state": "DEAD", "node_id": "n2"},
+               {"name": "some_actor", "state": "ALIVE", "node_id": "n1"}]
+    assert vllm_worker_ranks(payload) == {"n1": ["TP1 PP0"], "n2": ["worker"]}
