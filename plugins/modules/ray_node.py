@@ -141,7 +141,7 @@ options:
     description:
       - Base name of the systemd unit that runs the node (C(ray) -> C(ray.service)). Unset - the node is
         started with C(setsid), unsupervised (no restart after a crash or a reboot).
-      - Cannot be combined with O(auth_token) (the unit would hold the token): use O(auth_token_file).
+      - Cannot be combined with O(auth_token) (the unit would hold the token); use O(auth_token_file).
     type: str
   service_user:
     description:
@@ -371,8 +371,8 @@ class RayNode(object):
     def systemctl(self, *args):
         rc, out, err = self.module.run_command(["systemctl"] + list(args))
         if rc != 0:
-            self.fail("systemctl %s failed (rc=%d): %s%s" % (" ".join(args), rc, (err or out).strip(),
-                                                           self.journal_hint()))
+            self.fail("systemctl %s failed (rc=%d): %s%s"
+                      % (" ".join(args), rc, (err or out).strip(), self.journal_hint()))
         return out
 
     def journal_hint(self):
@@ -555,8 +555,8 @@ class RayNode(object):
                 return
             if time.monotonic() >= deadline:
                 self.fail("the GCS at %s does not list %s as alive %ss after the start; see the raylet logs under "
-                          "%s/session_latest/logs%s" % (address, p["node_ip"], p["start_timeout"], p["temp_dir"],
-                                                         self.journal_hint()))
+                          "%s/session_latest/logs%s"
+                          % (address, p["node_ip"], p["start_timeout"], p["temp_dir"], self.journal_hint()))
             time.sleep(1)
 
     # ----------------------------------------------------------------- stopped

@@ -260,8 +260,6 @@ def test_interrupted_run(cluster):
     assert_converged(cluster)
 
 
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Self-healing (issue 13): Ray and vLLM under systemd, no Ansible run between the fault and the completion.
 # Each drill measures the seconds from the fault to the first real completion of a vLLM started again.

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ExecStartPre of vLLM's unit on Ray's executor: wait until the Ray cluster offers the GPUs the plan needs.
@@ -7,8 +7,9 @@ After a reboot of the whole cluster (or of a worker) vllm.service starts as soon
 ray.service does, long before the workers have joined; vLLM's executor would then fail to place
 its workers. This waits (bounded) for the alive nodes' GPUs to add up to ``--gpus``, printing one
 line every ``--every`` seconds for the journal, and exits 1 after ``--timeout`` seconds (systemd
-then starts the unit again, Restart=always). Standard library only: it runs before vLLM's venv is
-of any use. Reads the head's dashboard: GET /api/v0/nodes?detail=1 (token: Authorization: Bearer).
+then starts the unit again, Restart=always). Standard library only (the unit runs it with the venv's
+python; importing Ray or vLLM would cost seconds). Reads the head's dashboard: GET /api/v0/nodes?detail=1
+(token: Authorization: Bearer).
 """
 
 from __future__ import annotations

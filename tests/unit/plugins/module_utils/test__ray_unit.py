@@ -70,7 +70,7 @@ def test_systemd_accepts_the_unit(tmp_path):
     # systemd's own parser on the rendered text (user root: the test machine has no user vllm)
     path = tmp_path / "ray.service"
     path.write_text(unit(service_user="root", mounts=[]).replace(RAY, "/bin/true"))
-    out = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True)
+    out = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, check=False)
     assert "ray.service" not in (out.stderr.replace(str(path), "")), out.stderr
 
 
