@@ -80,8 +80,8 @@ CASES = [
      "host_vars": {"worker2": {"ray_node_ip": WORKER1_IP}},
      "expect": ["cluster IP %s is used by worker1, worker2" % WORKER1_IP, "give each host its own ray_node_ip"]},
     {"id": "worker_other_ray_version",
-     "host_vars": {"worker1": {"python_venv_packages": ["ray[default]==2.59.0", "huggingface_hub==2.4.0",
-                                                       "llmops-lab-vllm-platform==0.1.0"]}},
+     "host_vars": {"worker1": {"python_venv_packages": [
+         "ray[default]==2.59.0", "huggingface_hub==2.4.0", "llmops-lab-vllm-platform==0.1.0"]}},
      "expect": ["differ between hosts", "worker1: ray[default]==2.59.0", "head, worker2: ray[default]==2.60.0",
                 "Fix: give every host the same pins"]},
     {"id": "package_not_pinned",
