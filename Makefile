@@ -12,8 +12,13 @@ LAB := $(BIN)/python tests/lab/lab
 STAGE := tests/ci/stage
 COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
 SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
-# Scenarios `make test` runs (in this order); a scenario joins the list once it passes in a full run.
-SCENARIOS ?= lab_smoke ray_cluster preflight system_deps cuda_check python_venv model_storage vllm_server security multinode
+# Scenarios `make test` runs; a scenario joins a list once it passes in a full run. LANE_A and LANE_B run
+# at the same time (each scenario has its own lab; on 2 cores their waits for boots, apt and SSH overlap),
+# each lane in its order; then multinode, whose lab tests/e2e uses. `make molecule SCENARIOS=x` runs x alone.
+LANE_A ?= lab_smoke preflight system_deps cuda_check vllm_server
+LANE_B ?= ray_cluster python_venv model_storage security
+MULTINODE ?= multinode
+SCENARIOS ?=
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
@@ -67,16 +72,22 @@ lint: venv collection
 # `--destroy never` also skips the sequence's first destroy: the explicit one clears a state left behind
 # (Molecule would otherwise skip create for instances it remembers and run on whatever holds their IPs).
 molecule: lab-prereqs collection wheelhouse
-	@for s in $(SCENARIOS); do \
-	  if [ "$$s" = multinode ]; then \
-	    rc=0; $(BIN)/molecule destroy -s $$s > /dev/null; \
-	    $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s --destroy never && \
-	      E2E_LAB=mol-multinode $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e || rc=$$?; \
-	    $(BIN)/molecule destroy -s $$s > /dev/null; [ $$rc -eq 0 ] || exit 1; \
-	  else \
-	    $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; \
-	  fi; \
-	done
+	@if [ -n "$(SCENARIOS)" ]; then \
+	  for s in $(SCENARIOS); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done; exit 0; \
+	fi; \
+	mkdir -p .cache; rc=0; \
+	( for s in $(LANE_A); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done ) > .cache/lane-a.log 2>&1 & a=$$!; \
+	( for s in $(LANE_B); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done ) > .cache/lane-b.log 2>&1 & b=$$!; \
+	wait $$a || rc=1; wait $$b || rc=1; \
+	grep -h '^stage ' .cache/lane-a.log .cache/lane-b.log || true; \
+	if [ $$rc -ne 0 ]; then \
+	  for l in a b; do echo "== lane $$l: last lines of .cache/lane-$$l.log"; tail -n 80 .cache/lane-$$l.log; done; exit 1; \
+	fi; \
+	[ -n "$(MULTINODE)" ] || exit 0; \
+	$(BIN)/molecule destroy -s multinode > /dev/null; \
+	$(STAGE) "mol:multinode" $(BIN)/molecule test -s multinode --destroy never && \
+	  E2E_LAB=mol-multinode $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e || rc=$$?; \
+	$(BIN)/molecule destroy -s multinode > /dev/null; [ $$rc -eq 0 ]
 
 test: venv lab-prereqs
 	@rm -f $(STAGE_TIMES)
