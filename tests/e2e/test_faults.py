@@ -311,5 +311,5 @@ def test_heal_all_hosts_reboot(cluster, api_key):
     # A lab host whose shutdown hung (a killed raylet's orphans: see `lab reboot`) is powered off; once its
     # host_firewall unit was then found inactive after the boot (the rules stay loaded: the lab keeps the
     # network namespace) and this run started it. Seen once in a CI run; nothing else may change.
-    assert [c for c in rerun.changed if not c.endswith(": llmops.ray_vllm.host_firewall : Enable and start the unit")] \
-        == [], rerun.changed
+    others = [c for c in rerun.changed if not c.endswith(": llmops.ray_vllm.host_firewall : Enable and start the unit")]
+    assert others == [], rerun.changed
