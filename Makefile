@@ -19,6 +19,8 @@ LANE_A ?= lab_smoke preflight system_deps cuda_check vllm_server
 LANE_B ?= ray_cluster python_venv model_storage security
 MULTINODE ?= multinode
 SCENARIOS ?=
+# $(call run_scenarios,LIST): `molecule test` each scenario of LIST in order, as a stage; stop at the first failure.
+run_scenarios = for s in $(1); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
@@ -73,11 +75,11 @@ lint: venv collection
 # (Molecule would otherwise skip create for instances it remembers and run on whatever holds their IPs).
 molecule: lab-prereqs collection wheelhouse
 	@if [ -n "$(SCENARIOS)" ]; then \
-	  for s in $(SCENARIOS); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done; exit 0; \
+	  $(call run_scenarios,$(SCENARIOS)); exit 0; \
 	fi; \
 	mkdir -p .cache; rc=0; \
-	( for s in $(LANE_A); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done ) > .cache/lane-a.log 2>&1 & a=$$!; \
-	( for s in $(LANE_B); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done ) > .cache/lane-b.log 2>&1 & b=$$!; \
+	( $(call run_scenarios,$(LANE_A)) ) > .cache/lane-a.log 2>&1 & a=$$!; \
+	( $(call run_scenarios,$(LANE_B)) ) > .cache/lane-b.log 2>&1 & b=$$!; \
 	wait $$a || rc=1; wait $$b || rc=1; \
 	grep -h '^stage ' .cache/lane-a.log .cache/lane-b.log || true; \
 	if [ $$rc -ne 0 ]; then \
