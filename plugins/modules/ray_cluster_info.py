@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ray_cluster_info
 short_description: Read a Ray cluster's nodes, resources and pending demands
-version_added: "1.0.0"
+version_added: 0.1.0
 description:
   - Returns structured facts about a running Ray cluster, read from JSON sources only
     (never the human text of C(ray status), whose labels change between Ray versions).

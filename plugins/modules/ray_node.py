@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ray_node
 short_description: Start or stop the Ray node (head or worker) of this host, idempotently
-version_added: "1.0.0"
+version_added: 0.1.0
 description:
   - Starts this host's Ray node with C(ray start), as the head or as a worker joining O(head_address),
     or stops it with C(ray stop) and removes the session directories under O(temp_dir).

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ray_wait
 short_description: Wait until a Ray cluster has the nodes and resources you expect
-version_added: "1.0.0"
+version_added: 0.1.0
 description:
   - Polls the cluster (the same reader as M(llmops.ray_vllm.ray_cluster_info)) until at least
     O(min_nodes) nodes are alive, the alive nodes together hold at least O(resources), and every IP in

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: vllm_args_check
 short_description: Check a vLLM OpenAI server command line with the installed vLLM's own argument parser
-version_added: "1.0.0"
+version_added: 0.1.0
 description:
   - Runs the venv's python to build the parser of vLLM's OpenAI-compatible server (C(make_arg_parser) of
     C(vllm.entrypoints.launchers.cli_args) in vLLM 0.32, C(vllm.entrypoints.openai.cli_args) before, over
