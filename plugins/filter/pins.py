@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters about exact pip pins. The logic lives in module_utils/_pins.py (unit-tested);
+documentation for each filter is in the YAML file of the same name next to this one."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import inexact_pins, pin_drift, pin_map
+
+
+def _as_filter(name, func):
+    """Wrap a pure helper so its ValueError surfaces as AnsibleFilterError named after the filter."""
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s" % (name, exc))
+    wrapper.__name__ = name
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+class FilterModule(object):
+    """llmops.ray_vllm pin filters."""
+
+    def filters(self):
+        return {
+            "inexact_pins": inexact_pins,
+            "pin_map": _as_filter("pin_map", pin_map),
+            "pin_drift": _as_filter("pin_drift", pin_drift),
+        }
