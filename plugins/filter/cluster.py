@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 
 
 def _etc_hosts_block(hosts):
@@ -22,4 +23,9 @@ class FilterModule(object):
     """llmops.ray_vllm cluster filters."""
 
     def filters(self):
-        return {"etc_hosts_block": _etc_hosts_block}
+        return {
+            "etc_hosts_block": _etc_hosts_block,
+            "head_ports": head_ports,
+            "hosts_by_value": hosts_by_value,
+            "pins_beyond_common": pins_beyond_common,
+        }

@@ -20,6 +20,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import (
     APPEND_FLAGS,
     cli_args,
+    declared_nodes,
     model_facts,
     plan,
     systemd_exec_args,
@@ -46,6 +47,7 @@ def _cli_args(flags, append_flags=None):
 # guards against programming errors surfacing as tracebacks.
 vllm_plan = _as_filter("vllm_plan", plan)
 vllm_model_facts = _as_filter("vllm_model_facts", model_facts)
+vllm_declared_nodes = _as_filter("vllm_declared_nodes", declared_nodes)
 vllm_cli_args = _as_filter("vllm_cli_args", _cli_args)
 systemd_exec_args_filter = _as_filter("systemd_exec_args", systemd_exec_args)
 
@@ -58,5 +60,6 @@ class FilterModule(object):
             "vllm_plan": vllm_plan,
             "vllm_model_facts": vllm_model_facts,
             "vllm_cli_args": vllm_cli_args,
+            "vllm_declared_nodes": vllm_declared_nodes,
             "systemd_exec_args": systemd_exec_args_filter,
         }

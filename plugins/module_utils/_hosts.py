@@ -49,3 +49,27 @@ def etc_hosts_block(hosts):
             raise ValueError("no host name for %s" % ip)
         lines.append("%s %s" % (ip, " ".join(names)))
     return "\n".join(lines)
+
+
+def hosts_by_value(by_host, fmt="{hosts}: {value}", skip_empty=False):
+    """One line per distinct value of ``by_host`` (host -> value, in host order), naming every host
+    that has it: ``fmt`` with ``{hosts}`` (comma separated) and ``{value}``.
+
+    A list value counts as one value per element (a host with several messages). Empty values are
+    left out when ``skip_empty``. Lines come in the order their value first appears.
+    """
+    groups = {}
+    for host, value in by_host.items():
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            if skip_empty and (item is None or item == ""):
+                continue
+            groups.setdefault(item, []).append(host)
+    return [fmt.format(hosts=", ".join(hosts), value=value) for value, hosts in groups.items()]
+
+
+def pins_beyond_common(pins_by_host, none="(no other pin)"):
+    """``{host: pins}`` with each host's pins that not every host has, space separated (``none`` when
+    it has no other pin). Hosts that agree map to the same text."""
+    sets = [set(p) for p in pins_by_host.values()]
+    common = set.intersection(*sets) if sets else set()
+    return {host: " ".join(p for p in pins if p not in common) or none for host, pins in pins_by_host.items()}

@@ -192,6 +192,17 @@ def _node_gpus(node):
     return resources.get("GPU", 0)
 
 
+def declared_nodes(hosts, head, declared_gpus, found_gpus):
+    """The planner's nodes before Ray runs: ``[{name, gpus, is_head}]`` for ``hosts``, with the GPUs Ray
+    will be told (``declared_gpus``, ray_cluster_num_gpus per host; negative: not declared), else those
+    found on the host (``found_gpus``, cuda_check's count; None counts as 0)."""
+    if not len(hosts) == len(declared_gpus) == len(found_gpus):
+        raise ValueError("hosts, declared_gpus and found_gpus differ in length (%d, %d, %d)"
+                         % (len(hosts), len(declared_gpus), len(found_gpus)))
+    return [{"name": host, "gpus": int(declared) if int(declared) >= 0 else int(found or 0), "is_head": host == head}
+            for host, declared, found in zip(hosts, declared_gpus, found_gpus)]
+
+
 def _cluster(nodes, errors, warnings):
     """Validate cluster facts; return (head, gpu_nodes) as lists of (label, gpus)."""
     if not isinstance(nodes, (list, tuple)) or not nodes:

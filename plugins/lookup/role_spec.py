@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: role_spec
+author: llmops.ray_vllm maintainers
+version_added: 0.1.0
+short_description: The argument spec options of this collection's roles
+description:
+  - Reads C(meta/argument_specs.yml) of roles of this collection (the installed copy next to this plugin) and
+    returns the options of one entry point per role, so a role never reads another role's files by path.
+  - Role P(llmops.ray_vllm.validate#role) checks every role's variables with them before any host changes.
+options:
+  _terms:
+    description: Role names of this collection (without the collection prefix).
+    type: list
+    elements: str
+    required: true
+  entry_point:
+    description: The entry point whose options are returned.
+    type: str
+    default: main
+"""
+
+EXAMPLES = r"""
+- name: Check python_venv's variables against its spec
+  ansible.builtin.validate_argument_spec:
+    argument_spec: "{{ lookup('llmops.ray_vllm.role_spec', 'python_venv') }}"
+"""
+
+RETURN = r"""
+_raw:
+  description: One dict of options (name to option spec) per role, in the order given.
+  type: list
+  elements: dict
+"""
+
+import os
+
+import yaml
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+# plugins/lookup/role_spec.py -> the collection's root
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def role_options(role, entry_point="main", root=COLLECTION_ROOT):
+    """The options of ``role``'s ``entry_point`` from its meta/argument_specs.yml under ``root``/roles.
+
+    Raises ValueError naming the file when the role, the file or the entry point is missing.
+    """
+    if not role or os.sep in role or role.startswith("."):
+        raise ValueError("%r is not a role name of this collection" % (role,))
+    path = os.path.join(root, "roles", role, "meta", "argument_specs.yml")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            specs = yaml.safe_load(handle) or {}
+    except OSError as exc:
+        raise ValueError("role %s has no argument spec (%s): %s" % (role, path, exc.strerror))
+    entry = (specs.get("argument_specs") or {}).get(entry_point)
+    if entry is None:
+        raise ValueError("role %s has no entry point %r in %s" % (role, entry_point, path))
+    return entry.get("options") or {}
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            return [role_options(term, self.get_option("entry_point")) for term in terms]
+        except ValueError as exc:
+            raise AnsibleLookupError("role_spec: %s" % exc)

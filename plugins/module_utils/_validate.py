@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Problems role validate reports before any host changes (pure; unit-tested).
+
+Each function turns what validate read on a host (command results, probe results, the
+argument-spec check) into problem lines that name the host and the fix; an empty list means
+no problem. The API key rule lives here too: validate and vllm_server apply the same one.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What vLLM's --api-key may hold here: no spaces or quotes (it travels in an env file and a header).
+API_KEY_RE = re.compile(r"^[A-Za-z0-9._~+/=-]{16,}$")
+API_KEY_RULE = "16+ characters of A-Z a-z 0-9 . _ ~ + / = -"
+
+
+def api_key_ok(key):
+    """Whether ``key`` is a usable API key (see API_KEY_RE)."""
+    return isinstance(key, str) and API_KEY_RE.match(key) is not None
+
+
+def _detail(result):
+    """`rc N: stderr`, or `rc 2, not found`, from a command result dict."""
+    stderr = str(result.get("stderr") or "").strip()
+    rc = result.get("rc")
+    return "rc %s%s" % (rc, (": " + stderr) if stderr else (", not found" if rc == 2 else ""))
+
+
+def venv_python_problems(host, python, python_result, venv, venv_result):
+    """The venv's interpreter against python_venv_python on ``host``.
+
+    ``python_result``/``venv_result``: results of running ``python`` / ``venv``/bin/python to print
+    platform.python_version() (dicts with rc, stdout, stderr). python_venv does not rebuild an
+    existing venv, so a venv of another Python version must be named before anything changes.
+    """
+    if python_result.get("rc") != 0:
+        return ["%s: python_venv_python '%s' does not run (%s): install it or set python_venv_python to an "
+                "installed Python 3" % (host, python, _detail(python_result))]
+    want = str(python_result.get("stdout") or "").strip()
+    have = str(venv_result.get("stdout") or "").strip()
+    if venv_result.get("rc") == 0 and have != want:
+        return ["%s: the venv %s runs Python %s but python_venv_python (%s) is Python %s, and python_venv does not "
+                "rebuild an existing venv: point python_venv_python at a Python %s, or remove %s to rebuild it"
+                % (host, venv, have, python, want, have, venv)]
+    return []
+
+
+def nfs_unreachable_problems(host, connect, server, path):
+    """One line per NFS server connection of ``connect`` (preflight_probe's ``connect`` results) that is
+    not open: ``host``'s fstab mounts ``path`` from ``server`` (a name, or '' to name it by address)."""
+    out = []
+    for c in connect:
+        if c.get("state") == "open":
+            continue
+        name = server or c["host"]
+        error = c.get("error") or ""
+        out.append("%s: cannot reach the NFS server %s (%s) on TCP port %s (%s%s); its fstab mounts %s from there. "
+                   "Fix: start the NFS server (nfs-server or nfs-ganesha on %s) and allow TCP %s from the cluster hosts"
+                   % (host, name, c["host"], c["port"], c.get("state"),
+                      (", " + error) if error and error != "ETIMEDOUT" else "", path, name, c["port"]))
+    return out
+
+
+def argspec_problems(results):
+    """One line per role whose variables failed its argument spec, from the results of a
+    ``validate_argument_spec`` loop over role names (``item``, ``argument_errors``)."""
+    return ["role %s: %s. Fix: give these variables the type and choices roles/%s/README.md lists"
+            % (r["item"], "; ".join(r["argument_errors"]), r["item"])
+            for r in results if r.get("argument_errors")]

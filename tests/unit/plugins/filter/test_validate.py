@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The problem lines of role validate, the cross-host groupings and the head's port table."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.llmops.ray_vllm.plugins.filter.cluster import FilterModule as Cluster
+from ansible_collections.llmops.ray_vllm.plugins.filter.validate import FilterModule as Validate
+from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import FilterModule as Vllm
+from ansible_collections.llmops.ray_vllm.plugins.test.api_key import TestModule as ApiKeyTests
+
+F = dict(Cluster().filters(), **Validate().filters())
+F.update(Vllm().filters())
+api_key = ApiKeyTests().tests()["api_key"]
+
+
+@pytest.mark.parametrize("key,ok", [
+    ("0123456789abcdef", True), ("A-Za-z0-9._~+/=-x", True), ("short", False),
+    ("0123456789 abcdef", False), ("0123456789abcdef'", False), ("", False), (None, False),
+])
+def test_api_key(key, ok):
+    assert api_key(key) is ok
+
+
+def test_hosts_by_value_names_every_host_once_per_value():
+    by_host = {"head": ["a", "b"], "worker1": ["a"], "worker2": []}
+    assert F["hosts_by_value"](by_host) == ["head, worker1: a", "head: b"]
+    pythons = {"head": "3.11.2", "worker1": "3.13.5", "worker2": ""}
+    assert F["hosts_by_value"](pythons, "Python {value} on {hosts}", skip_empty=True) == [
+        "Python 3.11.2 on head", "Python 3.13.5 on worker1"]
+
+
+def test_pins_beyond_common():
+    pins = {"head": ["ray[default]==2.60.0", "vllm==0.33.0"], "worker1": ["ray[default]==2.59.0", "vllm==0.33.0"],
+            "worker2": ["ray[default]==2.60.0", "vllm==0.33.0"]}
+    assert F["pins_beyond_common"](pins) == {"head": "ray[default]==2.60.0", "worker1": "ray[default]==2.59.0",
+                                             "worker2": "ray[default]==2.60.0"}
+    same = {"a": ["x==1"], "b": ["x==1"]}
+    assert F["pins_beyond_common"](same) == {"a": "(no other pin)", "b": "(no other pin)"}
+    assert F["pins_beyond_common"]({}) == {}
+
+
+def test_head_ports_dedupe_keeps_the_first_holder():
+    ports = F["head_ports"](6379, 8265, "10001", 8000)
+    assert [(p["port"], p["name"]) for p in ports] == [
+        (6379, "Ray GCS"), (8265, "Ray dashboard"), (10001, "Ray client server"), (8000, "vLLM API")]
+    assert [p["name"] for p in F["head_ports"](6379, 8265, 10001, 8265)] == ["Ray GCS", "Ray dashboard", "Ray client server"]
+    assert [p["port"] for p in F["head_ports"]("x", 8265, None, 8000)] == [8265, 8000]
+
+
+def test_venv_python_problems():
+    ok = {"rc": 0, "stdout": "3.11.2\n", "stderr": ""}
+    assert F["venv_python_problems"]("h", "python3", ok, "/opt/v", {"rc": 2, "stdout": "", "stderr": ""}) == []
+    assert F["venv_python_problems"]("h", "python3", ok, "/opt/v", dict(ok)) == []
+    missing = F["venv_python_problems"]("h", "/usr/bin/python3.12", {"rc": 2, "stdout": "", "stderr": ""}, "/opt/v", ok)
+    assert missing == ["h: python_venv_python '/usr/bin/python3.12' does not run (rc 2, not found): install it or set "
+                       "python_venv_python to an installed Python 3"]
+    crashed = F["venv_python_problems"]("h", "py", {"rc": 1, "stdout": "", "stderr": " boom \n"}, "/opt/v", ok)
+    assert "does not run (rc 1: boom)" in crashed[0]
+    other = F["venv_python_problems"]("h", "python3", {"rc": 0, "stdout": "3.13.5"}, "/opt/v", ok)
+    assert other == ["h: the venv /opt/v runs Python 3.11.2 but python_venv_python (python3) is Python 3.13.5, and "
+                     "python_venv does not rebuild an existing venv: point python_venv_python at a Python 3.11.2, "
+                     "or remove /opt/v to rebuild it"]
+
+
+def test_nfs_unreachable_problems():
+    connect = [{"host": "10.0.0.1", "port": 2049, "state": "open", "error": ""},
+               {"host": "10.0.0.1", "port": 2049, "state": "refused", "error": "ECONNREFUSED"},
+               {"host": "10.0.0.2", "port": 2049, "state": "timeout", "error": "ETIMEDOUT"}]
+    lines = F["nfs_unreachable_problems"]("w1", connect, "", "/srv/models")
+    assert lines == [
+        "w1: cannot reach the NFS server 10.0.0.1 (10.0.0.1) on TCP port 2049 (refused, ECONNREFUSED); its fstab mounts "
+        "/srv/models from there. Fix: start the NFS server (nfs-server or nfs-ganesha on 10.0.0.1) and allow TCP 2049 "
+        "from the cluster hosts",
+        "w1: cannot reach the NFS server 10.0.0.2 (10.0.0.2) on TCP port 2049 (timeout); its fstab mounts /srv/models "
+        "from there. Fix: start the NFS server (nfs-server or nfs-ganesha on 10.0.0.2) and allow TCP 2049 from the "
+        "cluster hosts"]
+    assert "NFS server storage (10.0.0.2)" in F["nfs_unreachable_problems"]("w1", connect[2:], "storage", "/m")[0]
+
+
+def test_argspec_problems():
+    results = [{"item": "python_venv", "argument_errors": ["a is wrong", "b is wrong"]},
+               {"item": "ray_cluster", "argument_errors": []}, {"item": "cuda_check"}]
+    assert F["argspec_problems"](results) == [
+        "role python_venv: a is wrong; b is wrong. Fix: give these variables the type and choices "
+        "roles/python_venv/README.md lists"]
+
+
+def test_declared_nodes():
+    nodes = F["vllm_declared_nodes"](["head", "w1", "w2"], "head", [-1, 2, -1], [4, 8, None])
+    assert nodes == [{"name": "head", "gpus": 4, "is_head": True}, {"name": "w1", "gpus": 2, "is_head": False},
+                     {"name": "w2", "gpus": 0, "is_head": False}]
+    with pytest.raises(Exception, match="differ in length"):
+        F["vllm_declared_nodes"](["head"], "head", [], [])

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""role_spec and role_vars: other roles' argument specs and variables, read from the collection itself."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import COLLECTION_ROOT, role_options
+from ansible_collections.llmops.ray_vllm.plugins.lookup.role_vars import role_values
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+
+def test_reads_the_collections_own_roles():
+    assert os.path.realpath(COLLECTION_ROOT) == os.path.realpath(ROOT)
+    options = role_options("python_venv")
+    with open(os.path.join(ROOT, "roles", "python_venv", "defaults", "main.yml")) as handle:
+        defaults = yaml.safe_load(handle)
+    assert options["python_venv_path"]["default"] == defaults["python_venv_path"]
+    assert set(defaults) <= set(options)
+
+
+@pytest.mark.parametrize("role,entry,text", [
+    ("nosuch", "main", "has no argument spec"),
+    ("../roles", "main", "not a role name"),
+    ("", "main", "not a role name"),
+    ("python_venv", "nosuch", "no entry point 'nosuch'"),
+])
+def test_role_options_refuses(role, entry, text):
+    with pytest.raises(ValueError, match=text):
+        role_options(role, entry)
+
+
+def test_values_are_the_inventorys_else_the_spec_default():
+    inventory = {"ray_cluster_port": 7000}
+    values = role_values({"ray_cluster": ["ray_cluster_port", "ray_cluster_dashboard_port"]},
+                         inventory.__contains__, inventory.__getitem__)
+    assert values == {"ray_cluster_port": 7000, "ray_cluster_dashboard_port": role_options("ray_cluster")[
+        "ray_cluster_dashboard_port"]["default"]}
+    assert values["ray_cluster_dashboard_port"] == 8265
+
+
+def test_a_name_outside_the_spec_is_refused():
+    with pytest.raises(ValueError, match="ray_cluster_nope is not an option of role ray_cluster"):
+        role_values({"ray_cluster": ["ray_cluster_nope"]}, lambda n: False, None)
+
+
+def test_validates_own_name_list_is_in_the_specs():
+    """Every variable roles/validate reads is an option of the role it names (a rename breaks here, not on a host)."""
+    with open(os.path.join(ROOT, "roles", "validate", "vars", "main.yml")) as handle:
+        names = yaml.safe_load(handle)["__validate_names"]
+    values = role_values(names, lambda n: False, None)
+    assert len(values) == sum(len(v) for v in names.values())
