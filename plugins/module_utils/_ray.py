@@ -113,8 +113,7 @@ def build_start_argv(ray, params, block=False):
             argv.append("%s=%s" % (flag, params[key]))
     if params.get("resources"):
         argv.append("--resources=%s" % json.dumps(params["resources"], sort_keys=True, separators=(",", ":")))
-    if params.get("disable_usage_stats", True):
-        argv.append("--disable-usage-stats")
+    argv.append("--disable-usage-stats")  # never phone home from a cluster host
     argv += list(params.get("extra_args") or [])
     if block:
         argv.append("--block")

@@ -273,22 +273,14 @@ def valid_layouts(gpu_counts, num_attention_heads=None, num_key_value_heads=None
     return layouts
 
 
-def _tp_model_ok(tp, heads, kv_heads, use_mla):
-    if heads and int(heads) % tp:
-        return False
-    if kv_heads and not use_mla:
-        kv_heads = int(kv_heads)
-        if kv_heads >= tp and kv_heads % tp:
-            return False
-        if kv_heads < tp and tp % kv_heads:
-            return False
-    return True
+def _tp_model_problems(tp, heads, kv_heads, use_mla, suggest=lambda: ""):
+    """The model's rules for tensor parallel size ``tp``: ``(errors, warnings)``.
 
-
-def _check_model(tp, pp, model, errors, warnings, suggest):
-    heads = model.get("num_attention_heads")
-    kv_heads = model.get("num_key_value_heads")
-    layers = model.get("num_hidden_layers")
+    TP divides the attention heads; the KV heads split evenly over TP (TP <= KV heads) or are
+    replicated evenly (TP a multiple of them); models with multi-head latent attention have no
+    KV-head rule. ``suggest()`` adds the layouts that fit to each error.
+    """
+    errors, warnings = [], []
     if heads:
         heads = int(heads)
         if heads % tp:
@@ -297,7 +289,7 @@ def _check_model(tp, pp, model, errors, warnings, suggest):
                 "(%d). This is the error vLLM would raise at start-up. Fix: choose "
                 "tensor_parallel_size from the divisors of %d (%s)%s."
                 % (heads, tp, heads, ", ".join(str(d) for d in _divisors(heads)), suggest()))
-    if kv_heads and not model.get("use_mla"):
+    if kv_heads and not use_mla:
         kv_heads = int(kv_heads)
         if kv_heads >= tp and kv_heads % tp:
             errors.append(
@@ -316,6 +308,19 @@ def _check_model(tp, pp, model, errors, warnings, suggest):
                 "Tensor parallel size %d exceeds the model's %d KV heads: vLLM replicates each KV "
                 "head on %d GPUs, so the KV cache per GPU stops shrinking beyond TP=%d."
                 % (tp, kv_heads, tp // kv_heads, kv_heads))
+    return errors, warnings
+
+
+def _tp_model_ok(tp, heads, kv_heads, use_mla):
+    return not _tp_model_problems(tp, heads, kv_heads, use_mla)[0]
+
+
+def _check_model(tp, pp, model, errors, warnings, suggest):
+    tp_errors, tp_warnings = _tp_model_problems(tp, model.get("num_attention_heads"),
+                                                model.get("num_key_value_heads"), model.get("use_mla"), suggest)
+    errors.extend(tp_errors)
+    warnings.extend(tp_warnings)
+    layers = model.get("num_hidden_layers")
     if layers:
         layers = int(layers)
         if pp > layers:
@@ -323,6 +328,72 @@ def _check_model(tp, pp, model, errors, warnings, suggest):
                 "Pipeline parallel size %d exceeds the model's %d hidden layers; vLLM splits layers "
                 "over pipeline stages and some stages would get none. Fix: set "
                 "pipeline_parallel_size to at most %d%s." % (pp, layers, layers, suggest()))
+
+
+def _model_facts_or_error(model, errors):
+    if isinstance(model, dict):
+        return model if "use_mla" in model else model_facts(model)
+    errors.append("Model facts must be the model's config.json as a mapping, got %r. Fix: "
+                  "read config.json from the model directory (slurp + from_json)." % (model,))
+    return {}
+
+
+def _layout(counts, tensor_parallel_size, pipeline_parallel_size, layouts, errors):
+    """(TP, PP) from the user's choices; unset ones by the defaults of plan()."""
+    total = sum(counts)
+    tp = pp = None
+    if tensor_parallel_size is not None:
+        tp = _as_int(tensor_parallel_size, "tensor_parallel_size", errors, minimum=1)
+    if pipeline_parallel_size is not None:
+        pp = _as_int(pipeline_parallel_size, "pipeline_parallel_size", errors, minimum=1)
+    explicit_tp = tp is not None
+    if total and tp is None and tensor_parallel_size is None:
+        if pp is not None:
+            tp = max(1, total // pp)
+        elif len(set(counts)) == 1:
+            tp = counts[0]
+        else:
+            errors.append(
+                "GPU counts differ between nodes (%s), so the default tensor_parallel_size "
+                "(= GPUs per node) is undefined and a tensor-parallel group would straddle unequal "
+                "nodes. Fix: set tensor_parallel_size and pipeline_parallel_size explicitly, e.g. %s."
+                % (" + ".join(str(c) for c in counts), _fmt_layouts(layouts) or "TP=1 PP=%d" % total))
+    if total and tp is not None and pp is None and pipeline_parallel_size is None:
+        pp = len(counts) if not explicit_tp else max(1, total // tp)
+    return tp, pp
+
+
+def _span(tp, pp, gpu_nodes, errors, warnings, suggest):
+    """Check that TP x PP fits the cluster and where TP groups land; True when a TP group spans nodes."""
+    counts = [node[1] for node in gpu_nodes]
+    total, world = sum(counts), tp * pp
+    if world > total:
+        errors.append(
+            "tensor_parallel_size x pipeline_parallel_size = %d x %d = %d GPUs, but the Ray "
+            "cluster has %d (%s). Fix: lower TP or PP, or add GPU nodes%s."
+            % (tp, pp, world, total, ", ".join("%s: %d" % n for n in gpu_nodes), suggest()))
+        return False
+    if world < total:
+        warnings.append("TP x PP = %d uses %d of the cluster's %d GPUs; %d stay idle."
+                        % (world, world, total, total - world))
+    # vLLM's Ray executor asks for TP x PP one-GPU bundles with Ray's PACK strategy and gives
+    # consecutive ranks to a TP group, so a group stays inside a node when everything fits on one
+    # node or TP divides every node's GPU count.
+    if world <= max(counts) or not any(c % tp for c in counts):
+        return False
+    if len(set(counts)) > 1 or tp % counts[0]:
+        errors.append(
+            "tensor_parallel_size %d does not fit inside the nodes (%s GPUs) and they "
+            "cannot be split into equal whole-node groups, so a tensor-parallel group "
+            "would straddle unequal nodes. Fix: use a TP that divides every node's GPU "
+            "count%s." % (tp, " + ".join(str(c) for c in counts), suggest()))
+    else:
+        warnings.append(
+            "tensor_parallel_size %d spans %d nodes of %d GPU(s): every layer does an "
+            "all-reduce over the network (Ray backend). Prefer TP=%d PP=%d unless the "
+            "nodes share a fast interconnect (InfiniBand/RoCE)."
+            % (tp, tp // counts[0], counts[0], counts[0], world // counts[0]))
+    return True
 
 
 def plan(nodes, model, tensor_parallel_size=None, pipeline_parallel_size=None,
@@ -354,89 +425,34 @@ def plan(nodes, model, tensor_parallel_size=None, pipeline_parallel_size=None,
     on them and print them all at once.
     """
     errors, warnings = [], []
-    if isinstance(model, dict) and "use_mla" not in model:
-        model = model_facts(model)
-    elif not isinstance(model, dict):
-        errors.append("Model facts must be the model's config.json as a mapping, got %r. Fix: "
-                      "read config.json from the model directory (slurp + from_json)." % (model,))
-        model = {}
+    model = _model_facts_or_error(model, errors)
     head, gpu_nodes = _cluster(nodes, errors, warnings)
     counts = [node[1] for node in gpu_nodes]
     total = sum(counts)
     head_gpus = head[1] if head else 0
-    layers = model.get("num_hidden_layers")
+    layouts = valid_layouts(counts, model.get("num_attention_heads"), model.get("num_key_value_heads"),
+                            model.get("num_hidden_layers"), model.get("use_mla"))
 
     def suggest():
-        layouts = valid_layouts(counts, model.get("num_attention_heads"),
-                                model.get("num_key_value_heads"), layers, model.get("use_mla"))
         return "; layouts that fit this cluster: %s" % _fmt_layouts(layouts) if layouts else ""
 
-    tp = pp = None
-    if tensor_parallel_size is not None:
-        tp = _as_int(tensor_parallel_size, "tensor_parallel_size", errors, minimum=1)
-    if pipeline_parallel_size is not None:
-        pp = _as_int(pipeline_parallel_size, "pipeline_parallel_size", errors, minimum=1)
-    explicit_tp = tp is not None
-    if total and tp is None and tensor_parallel_size is None:
-        if pp is not None:
-            tp = max(1, total // pp)
-        elif len(set(counts)) == 1:
-            tp = counts[0]
-        else:
-            errors.append(
-                "GPU counts differ between nodes (%s), so the default tensor_parallel_size "
-                "(= GPUs per node) is undefined and a tensor-parallel group would straddle unequal "
-                "nodes. Fix: set tensor_parallel_size and pipeline_parallel_size explicitly, e.g. %s."
-                % (" + ".join(str(c) for c in counts), _fmt_layouts(valid_layouts(
-                    counts, model.get("num_attention_heads"), model.get("num_key_value_heads"),
-                    layers, model.get("use_mla"))) or "TP=1 PP=%d" % total))
-    if total and tp is not None and pp is None and pipeline_parallel_size is None:
-        pp = len(counts) if not explicit_tp else max(1, total // tp)
-
+    tp, pp = _layout(counts, tensor_parallel_size, pipeline_parallel_size, layouts, errors)
     result = {
-        "ok": False, "errors": errors, "warnings": warnings, "suggestions": [],
+        "ok": False, "errors": errors, "warnings": warnings, "suggestions": layouts,
         "tensor_parallel_size": tp, "pipeline_parallel_size": pp,
         "world_size": tp * pp if tp and pp else None,
         "distributed_executor_backend": None, "total_gpus": total, "head_gpus": head_gpus,
         "gpus_per_node": dict(gpu_nodes), "tp_spans_nodes": False, "vllm_args": {},
     }
-
     if tp and pp and total:
-        world = tp * pp
-        if world > total:
-            errors.append(
-                "tensor_parallel_size x pipeline_parallel_size = %d x %d = %d GPUs, but the Ray "
-                "cluster has %d (%s). Fix: lower TP or PP, or add GPU nodes%s."
-                % (tp, pp, world, total, ", ".join("%s: %d" % n for n in gpu_nodes), suggest()))
-        else:
-            if world < total:
-                warnings.append("TP x PP = %d uses %d of the cluster's %d GPUs; %d stay idle."
-                                % (world, world, total, total - world))
-            # vLLM's Ray executor asks for TP x PP one-GPU bundles with Ray's PACK
-            # strategy and gives consecutive ranks to a TP group, so a group stays
-            # inside a node when everything fits on one node or TP divides every
-            # node's GPU count.
-            if world > max(counts) and any(c % tp for c in counts):
-                result["tp_spans_nodes"] = True
-                if len(set(counts)) > 1 or tp % counts[0]:
-                    errors.append(
-                        "tensor_parallel_size %d does not fit inside the nodes (%s GPUs) and they "
-                        "cannot be split into equal whole-node groups, so a tensor-parallel group "
-                        "would straddle unequal nodes. Fix: use a TP that divides every node's GPU "
-                        "count%s." % (tp, " + ".join(str(c) for c in counts), suggest()))
-                else:
-                    warnings.append(
-                        "tensor_parallel_size %d spans %d nodes of %d GPU(s): every layer does an "
-                        "all-reduce over the network (Ray backend). Prefer TP=%d PP=%d unless the "
-                        "nodes share a fast interconnect (InfiniBand/RoCE)."
-                        % (tp, tp // counts[0], counts[0], counts[0], world // counts[0]))
+        result["tp_spans_nodes"] = _span(tp, pp, gpu_nodes, errors, warnings, suggest)
         _check_model(tp, pp, model, errors, warnings, suggest)
         result["distributed_executor_backend"] = _backend(
-            distributed_executor_backend, world, head_gpus, len(nodes or []), errors)
+            distributed_executor_backend, tp * pp, head_gpus, len(nodes or []), errors)
     elif distributed_executor_backend is not None:
         _backend(distributed_executor_backend, 1, head_gpus, len(nodes or []), errors)
 
-    vllm_args = {}
+    vllm_args = result["vllm_args"]
     if tp and pp:
         vllm_args["tensor_parallel_size"] = tp
         vllm_args["pipeline_parallel_size"] = pp
@@ -446,11 +462,6 @@ def plan(nodes, model, tensor_parallel_size=None, pipeline_parallel_size=None,
     _check_max_len(max_model_len, model, errors, warnings, vllm_args)
     _check_name(served_model_name, errors, vllm_args)
     _check_ports(api_port, ray_ports, errors)
-
-    result["vllm_args"] = vllm_args
-    result["suggestions"] = valid_layouts(counts, model.get("num_attention_heads"),
-                                          model.get("num_key_value_heads"), layers,
-                                          model.get("use_mla"))
     result["ok"] = not errors
     return result
 
