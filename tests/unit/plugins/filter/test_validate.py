@@ -95,3 +95,18 @@ def test_declared_nodes():
                      {"name": "w2", "gpus": 0, "is_head": False}]
     with pytest.raises(Exception, match="differ in length"):
         F["vllm_declared_nodes"](["head"], "head", [], [])
+
+
+@pytest.mark.parametrize("facts,label,supported", [
+    ({"distribution": "Debian", "distribution_version": "12.7", "distribution_major_version": "12"}, "Debian 12", True),
+    ({"distribution": "Debian", "distribution_version": "13.1", "distribution_major_version": "13"}, "Debian 13", False),
+    ({"distribution": "Ubuntu", "distribution_version": "22.04", "distribution_major_version": "22"}, "Ubuntu 22.04", True),
+    ({"distribution": "Ubuntu", "distribution_version": "23.10", "distribution_major_version": "23"}, "Ubuntu 23.10", False),
+    ({"distribution": "Rocky", "distribution_version": "9.4", "distribution_major_version": "9"}, "Rocky 9", True),
+    ({}, " ", False),
+])
+def test_os_support(facts, label, supported):
+    from ansible_collections.llmops.ray_vllm.plugins.filter.os_support import FilterModule as Os
+    got = Os().filters()["os_support"](facts)
+    assert (got["label"], got["supported"]) == (label, supported)
+    assert "Debian 12" in got["supported_os"]
