@@ -1,0 +1,276 @@
+"""The lab's commands (up, down, status, ssh, reboot, inventory, wheelhouse, services, prereqs) and
+their command line; tests/lab/lab runs main()."""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from . import __doc__ as LAB_DOC
+from . import wheelhouse
+from .hosts import (boot, container_pss_kib, host_marker, host_running, host_state, inventory_yaml, ssh_argv, wait_ready, wait_stopped,
+                    write_inventory, write_keys, write_known_hosts)
+from .labs import all_labs, find_host, lab_dir, load_lab, parse_hosts, pick_index, require_lab, save_lab
+from .net import LAB_NET, ensure_host_network, ensure_network, host_record, remove_host_network, remove_network
+from .rootfs import build_base, prepare_rootfs, unmount_root
+from .services import services_down, services_line, services_ok, services_up
+from .util import LabError, kill_tree, locked, log, run, stop_pid, which
+
+PREREQS = {
+    "debootstrap": "debootstrap",
+    "systemd-nspawn": "systemd-container",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+    "nft": "nftables",
+    "ip": "iproute2",
+    "rsync": "rsync",
+}
+SHUTDOWN_GRACE = 30
+STATUS_ROW = "  %-12s %-14s %-8s %-8s %-9s %s"
+
+
+# ---------------------------------------------------------------- prerequisites
+
+def missing_prereqs():
+    return sorted({pkg for binary, pkg in PREREQS.items() if not which(binary)})
+
+
+def ensure_root(why=""):
+    if os.geteuid() != 0:
+        raise LabError("lab must run as root" + why)
+
+
+def ensure_prereqs(install):
+    ensure_root(" (it creates network namespaces and containers): run it with sudo or as root")
+    missing = missing_prereqs()
+    if not missing:
+        return
+    if not install:
+        raise LabError("missing on this machine: %s (install with: apt-get install -y %s, "
+                       "or run 'lab prereqs --install' / 'make lab-prereqs')"
+                       % (", ".join(missing), " ".join(missing)))
+    log("lab: installing %s" % " ".join(missing))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run(["apt-get", "update", "-qq"], env=env)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env)
+
+
+# ---------------------------------------------------------------- commands
+
+def selected_labs(args):
+    """The labs a command with --all acts on: every lab, or the one named (if it is up)."""
+    return all_labs() if args.all else [lab for lab in [load_lab(args.name)] if lab]
+
+
+def cmd_up(args):
+    t0 = time.monotonic()
+    ensure_prereqs(args.install)
+    wanted = parse_hosts(args.count, args.hosts, args.name)
+    with locked():
+        lab = load_lab(args.name)
+        if lab:
+            have = [(h["name"], h["groups"]) for h in lab["hosts"]]
+            if have != wanted:
+                raise LabError("lab %r exists with other hosts (%s); run 'lab down --name %s' first"
+                               % (args.name, ", ".join(host for host, _groups in have), args.name))
+            if all(host_running(h) for h in lab["hosts"]) and services_ok():
+                wait_ready(lab, lab["hosts"], 30)
+                write_inventory(lab, args.inventory)
+                log("lab %r: already up (%d hosts), nothing to do (%.1fs)"
+                    % (args.name, len(lab["hosts"]), time.monotonic() - t0))
+                return 0
+        else:
+            index = pick_index(args.name)
+            lab = {"name": args.name, "index": index, "created": time.time(),
+                   "hosts": [host_record(args.name, index, pos, host, groups)
+                             for pos, (host, groups) in enumerate(wanted, start=1)]}
+            save_lab(lab)
+        build_base()
+        services_up()
+        ensure_network(lab)
+        pubkey = write_keys(lab)
+        to_boot = []
+        for h in lab["hosts"]:
+            ensure_host_network(lab, h)
+            prepare_rootfs(lab, h, pubkey)
+            if not host_running(h):
+                boot(lab, h)
+                to_boot.append(h)
+        save_lab(lab)
+        write_known_hosts(lab)
+        wait_ready(lab, lab["hosts"])
+        write_inventory(lab, args.inventory)
+    log("lab %r: %d hosts up (%s booted) in %.1fs; inventory: %s"
+        % (args.name, len(lab["hosts"]), len(to_boot), time.monotonic() - t0,
+           os.path.join(lab_dir(args.name), "inventory.yml")))
+    for h in lab["hosts"]:
+        log("  %-12s %-14s %s" % (h["name"], h["ip"], ",".join(h["groups"])))
+    return 0
+
+
+def teardown(lab):
+    for h in lab["hosts"]:
+        if host_running(h):
+            stop_pid(h["pid"], host_marker(h), grace=20)
+    for h in lab["hosts"]:
+        unmount_root(lab, h)
+        remove_host_network(h)
+    remove_network(lab)
+    shutil.rmtree(lab_dir(lab["name"]), ignore_errors=True)
+
+
+def cmd_down(args):
+    t0 = time.monotonic()
+    ensure_root()
+    with locked():
+        labs = selected_labs(args)
+        for lab in labs:
+            teardown(lab)
+            log("lab %r: removed %d hosts" % (lab["name"], len(lab["hosts"])))
+        if not all_labs():
+            services_down()
+        if not labs:
+            log("lab %r: not up, nothing to do" % args.name)
+    log("lab down: %.1fs" % (time.monotonic() - t0))
+    return 0
+
+
+def cmd_status(args):
+    labs = selected_labs(args)
+    if not labs:
+        log("lab %r: not up" % args.name)
+        return 0 if not args.check else 1
+    log(services_line())
+    bad = 0
+    for lab in labs:
+        log("lab %r (%s):" % (lab["name"], LAB_NET.format(index=lab["index"])))
+        log(STATUS_ROW % ("HOST", "IP", "PID", "STATE", "MEM(MiB)", "GROUPS"))
+        for h in lab["hosts"]:
+            state = host_state(h)
+            bad += state != "running"
+            pss = container_pss_kib(h["pid"]) if state != "stopped" else None
+            mem = "%.0f" % (pss / 1024) if pss else "-"
+            log(STATUS_ROW % (h["name"], h["ip"], h["pid"] or "-", state, mem, ",".join(h["groups"])))
+    return 1 if (bad and args.check) else 0
+
+
+def cmd_ssh(args):
+    lab = require_lab(args.name)
+    h = find_host(lab, args.host)
+    argv = ssh_argv(lab, h["ip"], args.command)
+    os.execvp(argv[0], argv)
+
+
+def cmd_reboot(args):
+    """Reboot hosts as a real machine reboots: `systemctl reboot` inside each (systemd stops its units in
+    order; systemd-nspawn then exits), then each boots again from the same root: its /etc, /var and
+    enabled units are kept, its processes are new. Hosts given together reboot at the same time."""
+    t0 = time.monotonic()
+    with locked():
+        lab = require_lab(args.name)
+        hosts = [find_host(lab, name) for name in args.hosts]
+        for h in hosts:
+            # ssh returns when the connection drops (rc 255) or once the reboot job is queued (0)
+            subprocess.run(ssh_argv(lab, h["ip"], ["systemctl", "reboot"]), capture_output=True, timeout=60, check=False)
+        if not wait_stopped(hosts, SHUTDOWN_GRACE):
+            # systemd inside a lab host cannot always kill a unit's cgroup ("Input/output error" from the
+            # nested cgroup): orphans of a killed raylet then hold its shutdown. Power it off instead.
+            for h in hosts:
+                if host_running(h):
+                    log("host %s: still shutting down after %d s; powering it off" % (h["name"], SHUTDOWN_GRACE))
+                    kill_tree(h["pid"])
+            if not wait_stopped(hosts, SHUTDOWN_GRACE):
+                raise LabError("hosts still running after being powered off: %s"
+                               % ", ".join(h["name"] for h in hosts if host_running(h)))
+        for h in hosts:
+            boot(lab, h)
+        save_lab(lab)
+        wait_ready(lab, hosts)
+    log("lab %r: rebooted %s in %.1fs" % (args.name, ", ".join(h["name"] for h in hosts), time.monotonic() - t0))
+    return 0
+
+
+def cmd_inventory(args):
+    sys.stdout.write(inventory_yaml(require_lab(args.name)))
+    return 0
+
+
+def cmd_wheelhouse(args):
+    wheelhouse.fill(args.python, args.requirements, args.requirement or [], args.force)
+    return 0
+
+
+def cmd_services(args):
+    if args.action == "up":
+        ensure_prereqs(args.install)
+        with locked():
+            services_up()
+    elif args.action == "down":
+        with locked():
+            if all_labs():
+                raise LabError("labs are still up (%s): 'lab down --all' first"
+                               % ", ".join(lab["name"] for lab in all_labs()))
+            services_down()
+    log(services_line())
+    return 0
+
+
+def cmd_prereqs(args):
+    ensure_prereqs(args.install)
+    log("lab prerequisites: all present (%s)" % ", ".join(sorted(PREREQS)))
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="lab", description=LAB_DOC.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--name", default=os.environ.get("LLMOPS_LAB_NAME", "lab"),
+                        help="lab name (several labs can coexist); default: $LLMOPS_LAB_NAME or 'lab'")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("up", help="create and boot hosts (idempotent)")
+    p.add_argument("count", type=int, nargs="?")
+    p.add_argument("--hosts", help="NAME[=GROUP+GROUP],... instead of N")
+    p.add_argument("--inventory", help="also write the inventory to this path")
+    p.add_argument("--install", action="store_true", help="apt-get install missing prerequisites")
+    p.set_defaults(func=cmd_up)
+    p = sub.add_parser("down", help="remove the lab and everything it created")
+    p.add_argument("--all", action="store_true", help="every lab on this machine")
+    p.set_defaults(func=cmd_down)
+    p = sub.add_parser("status", help="show hosts")
+    p.add_argument("--all", action="store_true")
+    p.add_argument("--check", action="store_true", help="exit 1 unless every host is running")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("ssh", help="ssh into a host")
+    p.add_argument("host")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_ssh)
+    p = sub.add_parser("reboot", help="reboot hosts (systemctl reboot inside, then boot them again)")
+    p.add_argument("hosts", nargs="+")
+    p.set_defaults(func=cmd_reboot)
+    p = sub.add_parser("inventory", help="print the Ansible inventory")
+    p.set_defaults(func=cmd_inventory)
+    p = sub.add_parser("wheelhouse", help="fill the lab's package index")
+    p.add_argument("requirements", nargs="*")
+    p.add_argument("-r", "--requirement", action="append")
+    p.add_argument("--python", default=sys.executable,
+                   help="interpreter whose pip downloads (default: this one; use a Python of the hosts' version)")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_wheelhouse)
+    p = sub.add_parser("services", help="the apt proxy and the package index")
+    p.add_argument("action", choices=["up", "down", "status"])
+    p.add_argument("--install", action="store_true")
+    p.set_defaults(func=cmd_services)
+    p = sub.add_parser("prereqs", help="check what the lab needs")
+    p.add_argument("--install", action="store_true")
+    p.set_defaults(func=cmd_prereqs)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LabError as exc:
+        print("lab: error: %s" % exc, file=sys.stderr)
+        return 2

@@ -1,0 +1,117 @@
+"""Root filesystems: the Debian base built once per machine with debootstrap and cached, and each
+host's on-disk overlay over it with the files that make the host itself."""
+
+import contextlib
+import os
+import shutil
+import time
+import uuid
+
+from .labs import host_paths
+from .services import apt_proxy_url
+from .util import CACHE, LabError, locked, log, run, write
+
+SUITE = "bookworm"
+MIRROR = "http://deb.debian.org/debian"
+# Bump when the base recipe changes: a new version builds a new cached rootfs.
+BASE_VERSION = "3"
+BASE_PACKAGES = [
+    "systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "python3-apt",
+    "iproute2", "iputils-ping", "ca-certificates", "procps", "sudo", "netbase", "curl",
+    "less", "kmod",
+]
+# Timers that would run apt in the background and hold the dpkg lock during tests.
+MASKED_UNITS = ["apt-daily.timer", "apt-daily-upgrade.timer", "apt-daily.service",
+                "apt-daily-upgrade.service", "e2scrub_all.timer", "fstrim.timer"]
+SHARED_MOUNT = "/mnt/models"
+
+
+def base_dir():
+    return os.path.join(CACHE, "rootfs", "%s-v%s" % (SUITE, BASE_VERSION))
+
+
+def build_base():
+    """Build the cached Debian rootfs once (debootstrap), reuse it afterwards."""
+    target = base_dir()
+    if os.path.exists(os.path.join(target, ".lab-base-complete")):
+        return False
+    with locked("base"):
+        if os.path.exists(os.path.join(target, ".lab-base-complete")):
+            return False
+        tmp = target + ".build"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        log("lab: building the %s base rootfs with debootstrap (once per machine)" % SUITE)
+        t0 = time.monotonic()
+        res = run(["debootstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
+                   SUITE, tmp, MIRROR], check=False, capture=True)
+        if res.returncode != 0:
+            raise LabError("debootstrap failed (rc=%d); see the last lines:\n%s"
+                           % (res.returncode, "\n".join((res.stdout + res.stderr).splitlines()[-15:])))
+        for name in os.listdir(os.path.join(tmp, "etc", "ssh")):
+            if name.startswith("ssh_host_"):
+                os.unlink(os.path.join(tmp, "etc", "ssh", name))  # each host gets its own
+        write(os.path.join(tmp, "etc", "machine-id"), "")
+        write(os.path.join(tmp, "etc", "resolv.conf"), "# lab hosts have no DNS: peers are in /etc/hosts\n")
+        write(os.path.join(tmp, "etc", "apt", "sources.list"),
+              "deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n"
+              % (MIRROR, SUITE, MIRROR, SUITE, SUITE))
+        write(os.path.join(tmp, "etc", "ssh", "sshd_config.d", "lab.conf"),
+              "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n")
+        for unit in MASKED_UNITS:
+            link = os.path.join(tmp, "etc", "systemd", "system", unit)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(link)
+            os.symlink("/dev/null", link)
+        run(["chroot", tmp, "apt-get", "clean"])
+        shutil.rmtree(os.path.join(tmp, "var", "lib", "apt", "lists"), ignore_errors=True)
+        os.makedirs(os.path.join(tmp, "var", "lib", "apt", "lists", "partial"))
+        write(os.path.join(tmp, ".lab-base-complete"), "built in %.0fs\n" % (time.monotonic() - t0))
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp, target)
+        log("lab: base rootfs ready in %.0fs (%s)" % (time.monotonic() - t0, target))
+        return True
+
+
+def is_mounted(path):
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
+def etc_hosts(lab, h):
+    """/etc/hosts of host h: peers resolve each other by name, as on a cluster with working DNS. Pure."""
+    lines = ["127.0.0.1\tlocalhost", "127.0.1.1\t%s" % h["name"]]
+    lines += ["%s\t%s" % (o["ip"], o["name"]) for o in lab["hosts"] if o["name"] != h["name"]]
+    return "\n".join(lines) + "\n"
+
+
+def prepare_rootfs(lab, h, pubkey):
+    """Per-host overlay over the cached base, and the files that make the host itself."""
+    p = host_paths(lab, h)
+    fresh = not os.path.exists(os.path.join(p["dir"], ".configured"))
+    for d in (p["upper"], p["work"], p["root"]):
+        os.makedirs(d, exist_ok=True)
+    up = p["upper"]
+    if fresh:
+        write(os.path.join(up, "etc", "hostname"), h["name"] + "\n")
+        write(os.path.join(up, "etc", "machine-id"), uuid.uuid4().hex + "\n", 0o444)
+        os.makedirs(os.path.join(up, "etc", "ssh"), exist_ok=True)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "root@" + h["name"],
+             "-f", os.path.join(up, "etc", "ssh", "ssh_host_ed25519_key")])
+        write(os.path.join(up, "root", ".ssh", "authorized_keys"), pubkey, 0o600)
+        os.chmod(os.path.join(up, "root", ".ssh"), 0o700)
+        write(os.path.join(up, "etc", "apt", "apt.conf.d", "01lab-proxy"), 'Acquire::http::Proxy "%s";\n' % apt_proxy_url())
+        os.makedirs(os.path.join(up, SHARED_MOUNT.lstrip("/")), exist_ok=True)
+        write(os.path.join(p["dir"], ".configured"), "")
+    write(os.path.join(up, "etc", "hosts"), etc_hosts(lab, h))
+    if not is_mounted(p["root"]):
+        run(["mount", "-t", "overlay", "overlay", "-o",
+             "lowerdir=%s,upperdir=%s,workdir=%s" % (base_dir(), p["upper"], p["work"]), p["root"]])
+
+
+def unmount_root(lab, h):
+    root = host_paths(lab, h)["root"]
+    if is_mounted(root):
+        run(["umount", root], check=False)
+        if is_mounted(root):
+            run(["umount", "-l", root])
