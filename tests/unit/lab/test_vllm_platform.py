@@ -1,12 +1,11 @@
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lab's TEST-ONLY vLLM platform plugin (tests/lab/vllm_platform) without vLLM: when it activates, what its
-entry point and class paths name, and the lab tool's stamp of its source (tests/lab/lab source_digest)."""
+"""The lab's TEST-ONLY vLLM platform plugin (tests/lab/vllm_platform) without vLLM: when it activates, and what its
+entry point and class paths name (test_labtool.py: the lab tool's stamp of its source)."""
 
 from __future__ import annotations
 
 import ast
-import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -21,10 +20,6 @@ PKG = os.path.join(DIST, "llmops_lab_vllm_platform")
 _SPEC = importlib.util.spec_from_file_location("llmops_lab_vllm_platform", os.path.join(PKG, "__init__.py"))
 plugin = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(plugin)
-
-_LOADER = importlib.machinery.SourceFileLoader("lab_tool", os.path.join(ROOT, "tests", "lab", "lab"))
-lab = importlib.util.module_from_spec(importlib.util.spec_from_loader("lab_tool", _LOADER))
-_LOADER.exec_module(lab)
 
 CPU = "vllm.platforms.cpu.CpuPlatform"
 NONE = {"tpu": None, "cuda": None, "rocm": None, "xpu": None}
@@ -73,20 +68,3 @@ def test_class_paths_name_classes_of_the_package():
                              if isinstance(n, ast.Constant) and str(n.value).endswith("Communicator")][0]
     module, name = communicator_path.rsplit(".", 1)
     assert [ast.unparse(b) for b in _classes(module.split(".")[-1])[name].bases] == ["CpuCommunicator"]
-
-
-def test_lab_stamps_the_plugin_source_not_its_build_output(tmp_path):
-    src = tmp_path / "vllm_platform"
-    (src / "pkg").mkdir(parents=True)
-    (src / "pkg" / "__init__.py").write_text("A = 1\n")
-    (src / "pyproject.toml").write_text("[project]\n")
-    first = lab.source_digest(str(src))
-    for out in ("build", "pkg.egg-info", "pkg/__pycache__"):
-        (src / out).mkdir()
-        (src / out / "x").write_text("generated")
-    assert lab.source_digest(str(src)) == first
-    (src / "pkg" / "__init__.py").write_text("A = 2\n")
-    assert lab.source_digest(str(src)) != first
-    (src / "pkg" / "__init__.py").write_text("A = 1\n")
-    (src / "pkg" / "new.py").write_text("")
-    assert lab.source_digest(str(src)) != first
