@@ -6,21 +6,8 @@ documentation for each filter is in the YAML file of the same name next to this 
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import inexact_pins, pin_drift, pin_map
-
-
-def _as_filter(name, func):
-    """Wrap a pure helper so its ValueError surfaces as AnsibleFilterError named after the filter."""
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ValueError as exc:
-            raise AnsibleFilterError("%s: %s" % (name, exc))
-    wrapper.__name__ = name
-    wrapper.__doc__ = func.__doc__
-    return wrapper
 
 
 class FilterModule(object):
