@@ -15,7 +15,7 @@ SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # Scenarios `make test` runs; a scenario joins a list once it passes in a full run. LANE_A and LANE_B run
 # at the same time (each scenario has its own lab; on 2 cores their waits for boots, apt and SSH overlap),
 # each lane in its order; then multinode, whose lab tests/e2e uses. `make molecule SCENARIOS=x` runs x alone.
-LANE_A ?= lab_smoke preflight system_deps cuda_check vllm_server
+LANE_A ?= default preflight system_deps cuda_check vllm_server
 LANE_B ?= ray_cluster python_venv model_storage security
 MULTINODE ?= multinode
 SCENARIOS ?=
