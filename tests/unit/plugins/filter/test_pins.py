@@ -5,16 +5,21 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.llmops.ray_vllm.plugins.filter.pins import FilterModule
 
 FILTERS = FilterModule().filters()
+FILTER_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "plugins", "filter")
 
 
 def test_names():
     assert sorted(FILTERS) == ["inexact_pins", "pin_drift", "pin_map"]
+    for name in FILTERS:
+        assert os.path.exists(os.path.join(FILTER_DIR, name + ".yml")), name
 
 
 def test_errors_name_the_filter():
