@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import (
     check_ports,
     connect_state,
@@ -19,13 +20,8 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import 
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "ss", "iproute2-6.1.0")
 
-# The head's ports as roles/preflight/vars/main.yml declares them.
-HEAD_PORTS = [
-    {"port": 6379, "name": "Ray GCS", "expected": "gcs_server( |$)"},
-    {"port": 8265, "name": "Ray dashboard", "expected": r"ray/dashboard/dashboard\.py"},
-    {"port": 10001, "name": "Ray client server", "expected": r"ray\.util\.client\.server"},
-    {"port": 8000, "name": "vLLM API", "expected": "vllm"},
-]
+# The head's ports as roles preflight and validate probe them (filter head_ports).
+HEAD_PORTS = head_ports(6379, 8265, 10001, 8000)
 
 
 def fixture(name):
