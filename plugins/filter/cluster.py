@@ -10,6 +10,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
 
 
 def _etc_hosts_block(hosts):
@@ -28,4 +29,5 @@ class FilterModule(object):
             "head_ports": head_ports,
             "hosts_by_value": hosts_by_value,
             "pins_beyond_common": pins_beyond_common,
+            "ray_node_rows": node_rows,
         }

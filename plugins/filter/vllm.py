@@ -20,6 +20,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import (
     APPEND_FLAGS,
     cli_args,
+    cli_flag_values,
     declared_nodes,
     model_facts,
     plan,
@@ -60,6 +61,7 @@ class FilterModule(object):
             "vllm_plan": vllm_plan,
             "vllm_model_facts": vllm_model_facts,
             "vllm_cli_args": vllm_cli_args,
+            "vllm_cli_flag_values": cli_flag_values,
             "vllm_declared_nodes": vllm_declared_nodes,
             "systemd_exec_args": systemd_exec_args_filter,
         }

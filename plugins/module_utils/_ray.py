@@ -611,3 +611,20 @@ def parse_systemctl_show(text):
 def unit_is_running(props):
     """Whether the unit runs or is (re)starting: ``activating`` covers Restart='s waiting state."""
     return props.get("ActiveState") in ("active", "activating", "reloading")
+
+
+def node_rows(nodes, names, lost, missing):
+    """Status lines of the Ray cluster's nodes: each alive or lost node of ``nodes`` (parse_cluster's),
+    named by ``names`` (IP -> inventory name, else Ray's hostname), with its state, GPUs, head mark and the
+    vLLM worker ranks it holds; then one line per inventory IP of ``missing`` (no node at all)."""
+    rows = []
+    for node in nodes:
+        if not (node.get("alive") or node in lost):
+            continue
+        ranks = node.get("vllm_ranks") or []
+        rows.append("  %-10s %-15s %-5s GPU %s%s%s" % (
+            names.get(node.get("ip"), node.get("hostname") or "?"), node.get("ip"), node.get("state"),
+            int((node.get("resources_total") or {}).get("GPU", 0)), "  (head)" if node.get("is_head") else "",
+            ("  vLLM " + " ".join(ranks)) if ranks else ""))
+    rows.extend("  %-10s %-15s %s" % (names[ip], ip, "MISSING (not in the Ray cluster)") for ip in missing)
+    return rows

@@ -643,6 +643,18 @@ def cli_args(flags, append_flags=APPEND_FLAGS):
     return argv
 
 
+def cli_flag_values(argv):
+    """``{flag: value}`` of an argument list for each ``--flag VALUE`` pair (flag without the dashes); a
+    bare flag (followed by another flag or at the end) and positional arguments are left out. What status
+    shows of the recorded argument list (TP, PP, backend, model)."""
+    out = {}
+    for index, arg in enumerate(argv[:-1]):
+        value = argv[index + 1]
+        if arg.startswith("--") and not value.startswith("--"):
+            out[arg[2:]] = value
+    return out
+
+
 def _scalar(value):
     if isinstance(value, bool):
         return "true" if value else "false"

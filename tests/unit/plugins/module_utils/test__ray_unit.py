@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     build_environment,
     build_start_argv,
+    node_rows,
     parse_cluster,
     parse_systemctl_show,
     render_unit,
@@ -141,3 +142,26 @@ def test_vllm_ranks_per_node_from_the_actors_captured_during_pp3():
                {"name": "vllm_Worker_ab12_PP1", "state": "DEAD", "node_id": "n2"},
                {"name": "some_actor", "state": "ALIVE", "node_id": "n1"}]
     assert vllm_worker_ranks(payload) == {"n1": ["TP1 PP0"], "n2": ["worker"]}
+
+
+def test_status_rows_of_the_nodes_captured_during_pp3_and_a_dead_one():
+    base = os.path.join(FIX, "..")
+    with open(os.path.join(base, "api_v0_actors.vllm_pp3.json")) as f:
+        actors = json.load(f)
+    with open(os.path.join(base, "api_v0_nodes.vllm_pp3.json")) as f:
+        nodes = parse_cluster(json.load(f), None, actors_payload=actors)["nodes"]
+    names = {"10.213.1.11": "head", "10.213.1.12": "worker1", "10.213.1.13": "worker2", "10.213.1.14": "worker3"}
+    rows = node_rows(nodes, names, [], ["10.213.1.14"])
+    assert rows == [
+        "  head       10.213.1.11     ALIVE GPU 1  (head)  vLLM PP0",
+        "  worker1    10.213.1.12     ALIVE GPU 1  vLLM PP2",
+        "  worker2    10.213.1.13     ALIVE GPU 1  vLLM PP1",
+        "  worker3    10.213.1.14     MISSING (not in the Ray cluster)",
+    ]
+    with open(os.path.join(base, "api_v0_nodes.node_dead.json")) as f:
+        dead = parse_cluster(json.load(f), None)["nodes"]
+    # a dead node is shown only when it is lost (not replaced by an alive node of its IP); unknown IPs by Ray's hostname
+    assert len(node_rows(dead, {}, [], [])) == 1
+    lost_rows = node_rows(dead, {"10.214.0.11": "head"}, [dead[1]], [])
+    assert lost_rows[0].startswith("  head       10.214.0.11     ALIVE GPU ")
+    assert lost_rows[1].split()[1:3] == ["10.214.0.12", "DEAD"]
