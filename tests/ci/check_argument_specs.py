@@ -9,7 +9,14 @@ For each role under roles/ (or the role directories given on the command line):
 - every option that declares a default has that variable in defaults, with that value;
 - an option's default is one of its choices, and a list default matches its elements type;
 - a string option whose name says it is a secret (api_key, token, password, secret, passphrase; not a
-  *_file or *_path naming where one is kept) sets ``no_log: true``.
+  *_file or *_path naming where one is kept) sets ``no_log: true``;
+- every entry point has a short_description, and every entry point other than ``main`` has its task
+  file tasks/<name>.yml (ansible-core validates the spec of ``tasks_from: <name>`` before that file runs);
+- an option that ``main`` also has is defined the same way in every other entry point (type, elements,
+  default, choices, no_log): share main's definition with a YAML anchor;
+- run on the whole tree (no arguments): every ``tasks_from`` of a role of this collection in roles/,
+  playbooks/ and site.yml names an entry point of its spec, without ``.yml`` (ansible-core looks the spec
+  up by the literal ``tasks_from`` value, so ``tasks_from: status.yml`` is never validated).
 
 AWX/Automation Controller and ``ansible-doc -t role`` show the spec, the play uses the defaults:
 they must say the same thing. Prints one line per problem naming the file and the fix; exits 1
@@ -80,36 +87,69 @@ def _same(a, b):
     return type(a) is type(b) and a == b
 
 
-def compare(defaults, specs):
+# What an entry point's option must share with main's option of the same name.
+_SHARED_KEYS = ("type", "elements", "default", "choices", "no_log")
+
+
+def compare(defaults, specs, task_files=None):
     """Compare one role's defaults (dict) with its ``argument_specs`` (dict of entry points).
 
-    Returns a list of problem strings, empty when they agree. Pure: reads no files.
+    ``task_files``: names of the role's tasks/ files without extension, to check that every entry
+    point other than main has one; None skips that check. Returns a list of problem strings, empty
+    when they agree. Pure: reads no files.
     """
     problems = []
-    options = {}  # name -> (entry point, option spec); the first entry point that has it
+    options = set()
+    main_options = ((specs or {}).get("main") or {}).get("options") or {}
     for entry, spec in sorted((specs or {}).items()):
-        for name, opt in sorted(((spec or {}).get("options") or {}).items()):
-            options.setdefault(name, (entry, opt or {}))
-            problems.extend(_option_problems(name, entry, opt or {}, defaults))
+        spec = spec or {}
+        problems.extend(_entry_problems(entry, spec, task_files))
+        for name, opt in sorted((spec.get("options") or {}).items()):
+            options.add(name)
+            if entry != "main" and name in main_options:
+                # Checked as main's option; here it only has to say the same (one problem, not one per entry point).
+                problems.extend(_shared_problems(name, entry, opt or {}, main_options[name] or {}))
+            else:
+                problems.extend(_option_problems(name, entry, opt or {}, defaults))
 
     for name in sorted(defaults):
         if name not in options:
             problems.append(
                 "default %s = %r has no option in meta/argument_specs.yml: add it under "
                 "argument_specs.main.options with default %r" % (name, defaults[name], defaults[name]))
-            continue
-        entry, opt = options[name]
-        if "default" not in opt:
-            problems.append(
-                "option %s (entry point %s) declares no default, but defaults/main.yml sets %r: "
-                "add `default: %r` to the option" % (name, entry, defaults[name], defaults[name]))
     return problems
+
+
+def _entry_problems(entry, spec, task_files):
+    problems = []
+    if not spec.get("short_description"):
+        problems.append("entry point %s has no short_description: add one (ansible-doc -t role -l lists it)" % entry)
+    if entry != "main" and task_files is not None and entry not in task_files:
+        problems.append(
+            "entry point %s has no tasks/%s.yml: name the entry point after the task file that "
+            "`tasks_from` includes, or remove it" % (entry, entry))
+    return problems
+
+
+def _shared_problems(name, entry, opt, main_opt):
+    """An entry point's option must say what main's option of the same name says."""
+    differ = [key for key in _SHARED_KEYS
+              if (key in opt) != (key in main_opt) or (key in opt and not _same(opt[key], main_opt[key]))]
+    if not differ:
+        return []
+    return ["option %s (entry point %s) differs from entry point main in %s: use main's definition "
+            "(an anchor `%s: &%s` under main, `%s: *%s` here)"
+            % (name, entry, ", ".join(differ), name, name, name, name)]
 
 
 def _option_problems(name, entry, opt, defaults):
     problems = []
     where = "option %s (entry point %s)" % (name, entry)
     opt_type = opt.get("type", "str")
+    if "default" not in opt and name in defaults:
+        problems.append(
+            "%s declares no default, but defaults/main.yml sets %r: add `default: %r` to the option"
+            % (where, defaults[name], defaults[name]))
     if "default" in opt:
         default = opt["default"]
         if name not in defaults:
@@ -172,6 +212,12 @@ def load_specs(role_dir):
     return specs
 
 
+def load_task_files(role_dir):
+    """Names (without .yml/.yaml) of the files directly under the role's tasks/."""
+    return {os.path.splitext(os.path.basename(path))[0]
+            for ext in ("yml", "yaml") for path in glob.glob(os.path.join(role_dir, "tasks", "*." + ext))}
+
+
 def check_role(role_dir):
     """Problems of one role directory, each prefixed with the role's path."""
     rel = os.path.relpath(role_dir, ROOT)
@@ -182,7 +228,90 @@ def check_role(role_dir):
         return ["%s: %s" % (rel, exc)]
     if specs is None:
         return ["%s: meta/argument_specs.yml is missing: every role documents its variables there" % rel]
-    return ["%s: %s" % (rel, p) for p in compare(defaults, specs)]
+    return ["%s: %s" % (rel, p) for p in compare(defaults, specs, load_task_files(role_dir))]
+
+
+_ROLE_ACTIONS = {"include_role", "import_role", "ansible.builtin.include_role", "ansible.builtin.import_role",
+                 "ansible.legacy.include_role", "ansible.legacy.import_role"}
+
+
+def tasks_from_uses(data, collection="llmops.ray_vllm"):
+    """``(role, tasks_from)`` of every include_role/import_role with a literal ``tasks_from`` in YAML data.
+
+    ``role`` is the short name of a role of ``collection`` (FQCN or a bare name); roles of other
+    collections and templated values are left out. Pure.
+    """
+    uses = []
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _ROLE_ACTIONS and isinstance(value, dict):
+                    name, entry = value.get("name", value.get("role")), value.get("tasks_from")
+                    if isinstance(name, str) and isinstance(entry, str) and "{{" not in name + entry:
+                        prefix, _, short = name.rpartition(".")
+                        if prefix in ("", collection):
+                            uses.append((short, entry))
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+    return uses
+
+
+def tasks_from_problems(where, uses, entry_points):
+    """Problems of ``uses`` (from tasks_from_uses) in file ``where``; entry_points: role -> set of names."""
+    problems = []
+    for role, entry in uses:
+        if role not in entry_points:
+            continue  # not a role of this tree (checked elsewhere if it is one)
+        stem, ext = os.path.splitext(entry)
+        if ext in (".yml", ".yaml"):
+            problems.append(
+                "%s: tasks_from: %s (role %s): ansible-core looks up the entry point %r, so its argument spec is "
+                "never validated: write `tasks_from: %s`" % (where, entry, role, entry, stem))
+        elif entry not in entry_points[role]:
+            problems.append(
+                "%s: tasks_from: %s (role %s) has no entry point in roles/%s/meta/argument_specs.yml: add "
+                "argument_specs.%s with the options tasks/%s.yml reads" % (where, entry, role, role, entry, entry))
+    return problems
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """SafeLoader that reads !vault, !unsafe and other local tags as plain strings."""
+
+
+def _any_tag(loader, _suffix, node):
+    return loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None
+
+
+_AnyTagLoader.add_multi_constructor("!", _any_tag)
+
+
+def check_tasks_from(role_dirs):
+    """tasks_from problems of roles/, playbooks/ and site.yml against the entry points of ``role_dirs``."""
+    entry_points = {}
+    for role_dir in role_dirs:
+        try:
+            entry_points[os.path.basename(role_dir)] = set(load_specs(role_dir) or {})
+        except (OSError, ValueError, yaml.YAMLError):
+            continue  # reported by check_role
+    paths = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "**", "*.y*ml"), recursive=True)
+                   + glob.glob(os.path.join(ROOT, "roles", "*", "handlers", "**", "*.y*ml"), recursive=True)
+                   + glob.glob(os.path.join(ROOT, "playbooks", "**", "*.y*ml"), recursive=True)
+                   + glob.glob(os.path.join(ROOT, "site.yml")))
+    problems = []
+    for path in paths:
+        rel = os.path.relpath(path, ROOT)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = yaml.load(handle, Loader=_AnyTagLoader)  # a SafeLoader
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append("%s: cannot read it: %s" % (rel, exc))
+            continue
+        problems.extend(tasks_from_problems(rel, tasks_from_uses(data), entry_points))
+    return problems
 
 
 def main(argv):
@@ -193,6 +322,8 @@ def main(argv):
     problems = []
     for role_dir in roles:
         problems.extend(check_role(os.path.abspath(role_dir)))
+    if not argv:
+        problems.extend(check_tasks_from([os.path.abspath(d) for d in roles]))
     for line in problems:
         print(line)
     print("check_argument_specs: %d role(s), %d problem(s)" % (len(roles), len(problems)))

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import os
 import shutil
@@ -118,15 +119,83 @@ def test_secret_options_need_no_log(name, opt, flagged):
 
 
 def test_option_in_a_second_entry_point_counts():
-    two = {"main": {"options": {}}, "stop": {"options": {"r_x": {"type": "int", "default": 1}}}}
+    two = {"main": {"short_description": "m", "options": {}},
+           "stop": {"short_description": "s", "options": {"r_x": {"type": "int", "default": 1}}}}
     assert cas.compare({"r_x": 1}, two) == []
+
+
+def test_option_of_an_entry_point_only_is_checked_there():
+    two = {"main": {"short_description": "m", "options": {}},
+           "stop": {"short_description": "s", "options": {"r_x": {"type": "int"}, "r_gone": {"type": "bool"}}}}
+    assert cas.compare({"r_x": 1}, two) == [
+        "option r_x (entry point stop) declares no default, but defaults/main.yml sets 1: add `default: 1` "
+        "to the option"]
+
+
+def test_entry_points_need_a_short_description_and_a_task_file():
+    entry_points = {"main": {"options": {}}, "status": {"short_description": "s"},
+                    "stop": {"short_description": "s"}}
+    assert cas.compare({}, entry_points, task_files={"main", "status"}) == [
+        "entry point main has no short_description: add one (ansible-doc -t role -l lists it)",
+        "entry point stop has no tasks/stop.yml: name the entry point after the task file that `tasks_from` "
+        "includes, or remove it",
+    ]
+    assert cas.compare({}, {"stop": {"short_description": "s"}}) == []  # no task_files: not checked
+
+
+def test_an_option_shared_with_main_is_checked_once_and_must_say_the_same():
+    port = {"type": "int", "default": 8000, "description": "Port."}
+    entry_points = {"main": {"short_description": "m", "options": {"r_port": port}},
+                    "a": {"short_description": "a", "options": {"r_port": port}},  # an anchor: the same dict
+                    "b": {"short_description": "b", "options": {"r_port": dict(port, description="Other words.")}}}
+    assert cas.compare({"r_port": 8000}, entry_points) == []
+    # A wrong default is one problem (main's), not one per entry point that shares the option.
+    assert cas.compare({"r_port": 8001}, entry_points) == [
+        "option r_port (entry point main): argument_specs default 8000 != defaults/main.yml 8001: make them equal"]
+    entry_points["b"]["options"]["r_port"] = {"type": "str", "choices": ["8000"]}
+    assert cas.compare({"r_port": 8000}, entry_points) == [
+        "option r_port (entry point b) differs from entry point main in type, default, choices: use main's "
+        "definition (an anchor `r_port: &r_port` under main, `r_port: *r_port` here)"]
+
+
+def test_tasks_from_uses_finds_this_collections_roles():
+    data = yaml.safe_load("""
+- hosts: all
+  tasks:
+    - ansible.builtin.include_role: {name: llmops.ray_vllm.vllm_server, tasks_from: status}
+    - name: block
+      block:
+        - import_role: {name: ray_cluster, tasks_from: teardown.yml}
+        - ansible.builtin.include_role: {name: other.coll.role, tasks_from: x}
+        - ansible.builtin.include_role: {name: llmops.ray_vllm.python_venv}
+        - ansible.builtin.include_role: {name: llmops.ray_vllm.python_venv, tasks_from: "{{ step }}"}
+  roles:
+    - role: llmops.ray_vllm.model_storage
+""")
+    assert cas.tasks_from_uses(data) == [("vllm_server", "status"), ("ray_cluster", "teardown.yml")]
+
+
+def test_tasks_from_problems():
+    entry_points = {"vllm_server": {"main", "status"}, "ray_cluster": {"main", "teardown"}}
+    uses = [("vllm_server", "status"), ("vllm_server", "plan"), ("ray_cluster", "teardown.yml"), ("gone", "x")]
+    assert cas.tasks_from_problems("p.yml", uses, entry_points) == [
+        "p.yml: tasks_from: plan (role vllm_server) has no entry point in roles/vllm_server/meta/argument_specs.yml: "
+        "add argument_specs.plan with the options tasks/plan.yml reads",
+        "p.yml: tasks_from: teardown.yml (role ray_cluster): ansible-core looks up the entry point 'teardown.yml', "
+        "so its argument spec is never validated: write `tasks_from: teardown`",
+    ]
+
+
+def test_every_tasks_from_of_the_tree_has_an_entry_point():
+    roles = sorted(d for d in glob.glob(os.path.join(ROOT, "roles", "*")) if os.path.isdir(d))
+    assert cas.check_tasks_from(roles) == []
 
 
 @pytest.fixture(name="role_copy")
 def fixture_role_copy(tmp_path):
-    """A copy of the real vllm_server role's defaults and specs."""
+    """A copy of the real vllm_server role's defaults, specs and task files."""
     dest = tmp_path / "vllm_server"
-    for sub in ("defaults", "meta"):
+    for sub in ("defaults", "meta", "tasks"):
         shutil.copytree(os.path.join(ROOT, "roles", "vllm_server", sub), dest / sub)
     return dest
 
