@@ -14,6 +14,10 @@ For each role under roles/ (or the role directories given on the command line):
   file tasks/<name>.yml (ansible-core validates the spec of ``tasks_from: <name>`` before that file runs);
 - an option that ``main`` also has is defined the same way in every other entry point (type, elements,
   default, choices, no_log): share main's definition with a YAML anchor;
+- an entry point's options are the role variables (``<role>_*``) its task file reads, through the files
+  it includes, the templates it renders, the handlers it notifies or flushes and the role's vars/main.yml
+  (names it registers or sets are its output, not options); Jinja is read from ``{{ }}``/``{% %}`` and
+  from conditionals (when, that, until, failed_when, changed_when), so plain text naming a variable is no read;
 - run on the whole tree (no arguments): every ``tasks_from`` of a role of this collection in roles/,
   playbooks/ and site.yml names an entry point of its spec, without ``.yml`` (ansible-core looks the spec
   up by the literal ``tasks_from`` value, so ``tasks_from: status.yml`` is never validated).
@@ -218,6 +222,112 @@ def load_task_files(role_dir):
             for ext in ("yml", "yaml") for path in glob.glob(os.path.join(role_dir, "tasks", "*." + ext))}
 
 
+_CONDITIONALS = {"when", "that", "until", "failed_when", "changed_when"}
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_INCLUDE_TASKS = {"include_tasks", "import_tasks", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks"}
+_TEMPLATE = {"template", "ansible.builtin.template"}
+_SET_FACT = {"set_fact", "ansible.builtin.set_fact"}
+_META = {"meta", "ansible.builtin.meta"}
+
+
+def expression_names(data, key=None):
+    """Names in the Jinja of YAML data: the {{ }} and {% %} parts of strings, conditionals (when, that, ...) whole."""
+    names = set()
+    if isinstance(data, dict):
+        for sub_key, value in data.items():
+            names |= expression_names(value, sub_key)
+    elif isinstance(data, list):
+        for item in data:
+            names |= expression_names(item, key)
+    elif isinstance(data, str):
+        for part in [data] if key in _CONDITIONALS else _JINJA.findall(data):
+            names.update(_NAME.findall(part))
+    return names
+
+
+def task_refs(data):
+    """What task data pulls in: (literal include_tasks/import_tasks files, literal template srcs,
+    whether it notifies or flushes handlers, names it registers or sets as facts). Pure."""
+    includes, templates, handlers, sets = [], [], False, set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key in _INCLUDE_TASKS:
+                target = value.get("file") if isinstance(value, dict) else value
+                if isinstance(target, str) and "{{" not in target:
+                    includes.append(target)
+            elif key in _TEMPLATE and isinstance(value, dict) and "{{" not in str(value.get("src", "{{")):
+                templates.append(value["src"])
+            elif key == "notify" or (key in _META and value == "flush_handlers"):
+                handlers = True
+            elif key == "register" and isinstance(value, str):
+                sets.add(value)
+            elif key in _SET_FACT and isinstance(value, dict):
+                sets |= set(value) - {"cacheable"}
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+    return includes, templates, handlers, sets
+
+
+def entry_point_reads(role_dir, entry, prefix):
+    """Variables named ``prefix*`` that tasks/<entry>.yml reads, through what it includes, the templates it
+    renders, the role's handlers when it notifies or flushes them, and the role's vars/main.yml; and the
+    names it sets (register, set_fact)."""
+    vars_path = os.path.join(role_dir, "vars", "main.yml")
+    role_vars = {}
+    if os.path.isfile(vars_path):
+        with open(vars_path, encoding="utf-8") as handle:
+            role_vars = yaml.load(handle, Loader=_AnyTagLoader) or {}
+    names, sets, seen = set(), set(), set()
+    queue = [os.path.join(role_dir, "tasks", entry + ".yml")]
+    while queue:
+        path = queue.pop()
+        if path in seen or not os.path.isfile(path):
+            continue
+        seen.add(path)
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        if path.endswith(".j2"):
+            names |= expression_names(text)
+            continue
+        data = yaml.load(text, Loader=_AnyTagLoader)
+        names |= expression_names(data)
+        includes, templates, handlers, set_here = task_refs(data)
+        sets |= set_here
+        queue.extend(os.path.join(os.path.dirname(path), inc) for inc in includes)
+        queue.extend(os.path.join(role_dir, "templates", src) for src in templates)
+        if handlers:
+            queue.append(os.path.join(role_dir, "handlers", "main.yml"))
+    todo, done = list(names), set()
+    while todo:  # role vars are templates evaluated where used: what they read is read too
+        name = todo.pop()
+        if name in role_vars and name not in done:
+            done.add(name)
+            more = expression_names(role_vars[name])
+            names |= more
+            todo.extend(more)
+    return {n for n in names if n.startswith(prefix)}, sets
+
+
+def reads_problems(entry, reads, sets, options):
+    """An entry point lists exactly the role variables its task file reads (set ones are its output). Pure."""
+    problems = []
+    for name in sorted(reads - set(options) - sets):
+        problems.append("entry point %s: tasks/%s.yml reads %s, which is not one of its options: add it "
+                        "(`%s: *%s` when main has it)" % (entry, entry, name, name, name))
+    for name in sorted(set(options) - reads):
+        problems.append("entry point %s: option %s is not read by tasks/%s.yml (or what it includes): remove it"
+                        % (entry, name, entry))
+    return problems
+
+
 def check_role(role_dir):
     """Problems of one role directory, each prefixed with the role's path."""
     rel = os.path.relpath(role_dir, ROOT)
@@ -228,7 +338,18 @@ def check_role(role_dir):
         return ["%s: %s" % (rel, exc)]
     if specs is None:
         return ["%s: meta/argument_specs.yml is missing: every role documents its variables there" % rel]
-    return ["%s: %s" % (rel, p) for p in compare(defaults, specs, load_task_files(role_dir))]
+    task_files = load_task_files(role_dir)
+    problems = compare(defaults, specs, task_files)
+    prefix = os.path.basename(role_dir) + "_"
+    for entry, spec in sorted(specs.items()):
+        if entry != "main" and entry in task_files:
+            try:
+                reads, sets = entry_point_reads(role_dir, entry, prefix)
+            except (OSError, yaml.YAMLError) as exc:
+                problems.append("entry point %s: cannot read its task files: %s" % (entry, exc))
+                continue
+            problems.extend(reads_problems(entry, reads, sets, (spec or {}).get("options") or {}))
+    return ["%s: %s" % (rel, p) for p in problems]
 
 
 _ROLE_ACTIONS = {"include_role", "import_role", "ansible.builtin.include_role", "ansible.builtin.import_role",

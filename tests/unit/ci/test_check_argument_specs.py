@@ -193,9 +193,9 @@ def test_every_tasks_from_of_the_tree_has_an_entry_point():
 
 @pytest.fixture(name="role_copy")
 def fixture_role_copy(tmp_path):
-    """A copy of the real vllm_server role's defaults, specs and task files."""
+    """A copy of the real vllm_server role's defaults, specs, tasks, vars, handlers and templates."""
     dest = tmp_path / "vllm_server"
-    for sub in ("defaults", "meta", "tasks"):
+    for sub in ("defaults", "meta", "tasks", "vars", "handlers", "templates"):
         shutil.copytree(os.path.join(ROOT, "roles", "vllm_server", sub), dest / sub)
     return dest
 
@@ -228,3 +228,44 @@ def test_defaults_directory_and_missing_specs(role_copy):
     (role_copy / "meta" / "argument_specs.yml").unlink()
     [msg] = cas.check_role(str(role_copy))
     assert msg.endswith("meta/argument_specs.yml is missing: every role documents its variables there")
+
+
+def test_expression_names_reads_jinja_and_conditionals_only():
+    data = [{"name": "Set r_name", "ansible.builtin.debug": {"msg": "r_text {{ r_a | default(r_b) }} and {% if r_c %}x{% endif %}"},
+             "when": ["r_d | bool", "r_e"], "vars": {"fail_msg": "Set r_f: true"}}]
+    assert cas.expression_names(data) & {"r_name", "r_text", "r_a", "r_b", "r_c", "r_d", "r_e", "r_f"} == {
+        "r_a", "r_b", "r_c", "r_d", "r_e"}
+
+
+def test_task_refs():
+    data = [{"ansible.builtin.include_tasks": "a.yml"}, {"import_tasks": {"file": "b.yml"}},
+            {"ansible.builtin.include_tasks": "server_{{ kind }}.yml"},
+            {"block": [{"ansible.builtin.template": {"src": "x.j2", "dest": "/x"}, "notify": "Restart", "register": "r_out"}]},
+            {"ansible.builtin.set_fact": {"r_fact": 1, "cacheable": True}}]
+    includes, templates, handlers, sets = cas.task_refs(data)
+    assert (sorted(includes), templates, handlers, sets) == (["a.yml", "b.yml"], ["x.j2"], True, {"r_out", "r_fact"})
+
+
+def test_reads_problems():
+    assert cas.reads_problems("stop", {"r_a", "r_b", "r_out"}, {"r_out"}, {"r_a": {}, "r_c": {}}) == [
+        "entry point stop: tasks/stop.yml reads r_b, which is not one of its options: add it (`r_b: *r_b` when main has it)",
+        "entry point stop: option r_c is not read by tasks/stop.yml (or what it includes): remove it",
+    ]
+
+
+def test_real_role_copy_entry_point_options_follow_what_the_task_file_reads(role_copy):
+    assert cas.check_role(str(role_copy)) == []
+    specs_path = role_copy / "meta" / "argument_specs.yml"
+    text = specs_path.read_text(encoding="utf-8")
+    # service reads vllm_server_journal_lines (only in its rescue) and not vllm_server_venv.
+    assert "      vllm_server_journal_lines: *vllm_server_journal_lines\n" in text
+    text = text.replace("      vllm_server_journal_lines: *vllm_server_journal_lines\n", "", 1)
+    text = text.replace("      vllm_server_ready_delay: *vllm_server_ready_delay\n",
+                        "      vllm_server_ready_delay: *vllm_server_ready_delay\n      vllm_server_venv: *vllm_server_venv\n", 1)
+    specs_path.write_text(text, encoding="utf-8")
+    problems = cas.check_role(str(role_copy))
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "entry point service: tasks/service.yml reads vllm_server_journal_lines, which is not one of its options: add it "
+        "(`vllm_server_journal_lines: *vllm_server_journal_lines` when main has it)",
+        "entry point service: option vllm_server_venv is not read by tasks/service.yml (or what it includes): remove it",
+    ]
