@@ -6,7 +6,8 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: role_spec
-author: llmops.ray_vllm maintainers
+author:
+  - llmops.ray_vllm maintainers (@llmops)
 version_added: 0.1.0
 short_description: The argument spec options of this collection's roles
 description:

@@ -373,7 +373,7 @@ def tasks_from_uses(data, collection="llmops.ray_vllm"):
                 if key in _ROLE_ACTIONS and isinstance(value, dict):
                     name, entry = value.get("name", value.get("role")), value.get("tasks_from")
                     if isinstance(name, str) and isinstance(entry, str) and "{{" not in name + entry:
-                        prefix, _, short = name.rpartition(".")
+                        prefix, short = name.rpartition(".")[::2]
                         if prefix in ("", collection):
                             uses.append((short, entry))
                 elif isinstance(value, (dict, list)):
