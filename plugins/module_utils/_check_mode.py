@@ -3,28 +3,24 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check mode on hosts never deployed (pure; unit-tested).
 
-Check mode does not download package lists, install packages or start units, so on a fresh host
-a task that depends on an earlier phase's work fails where a real run would succeed. These
-predicates tell such a failure apart from a real one, so the task reports what it would do.
+Check mode does not download package lists, install packages or write units, so on a fresh host
+a task that depends on an earlier phase's work fails where a real run would succeed: apt does not
+know the package, systemd does not know the unit. not_there_yet() tells such a failure apart from
+a real one, so the task reports what it would do (changed) instead of failing.
 """
 
 from __future__ import annotations
 
 import re
 
-# apt: "No package matching 'nftables' is available"; dnf: "No package nftables available." /
-# "Failed to install some of the specified packages"
-_PACKAGE_UNKNOWN = re.compile(r"No package matching '[^']+' is available|No package \S+ available")
+_NOT_THERE = re.compile(
+    r"No package matching '[^']+' is available"   # apt without package lists
+    r"|No package \S+ available"                  # dnf
+    r"|Could not find the requested service")     # systemd_service: unit not installed or written yet
 
 
-def package_unknown(result):
-    """Whether a package module ``result`` failed only because the package manager does not know the
-    package (its package lists were never downloaded)."""
-    return bool(isinstance(result, dict) and result.get("failed") and _PACKAGE_UNKNOWN.search(str(result.get("msg", ""))))
-
-
-def unit_unknown(result):
-    """Whether a systemd module ``result`` failed only because the unit does not exist (yet): in check
-    mode, a unit that an earlier task would write or a package would install."""
-    return bool(isinstance(result, dict) and result.get("failed")
-                and "Could not find the requested service" in str(result.get("msg", "")))
+def not_there_yet(result, check_mode):
+    """Whether a module ``result`` failed, in check mode, only because a package or unit that an
+    earlier task would install or write does not exist yet. Always False outside check mode."""
+    return bool(check_mode and isinstance(result, dict) and result.get("failed")
+                and _NOT_THERE.search(str(result.get("msg", ""))))

@@ -94,7 +94,8 @@ attributes:
     details:
       - In check mode nothing is written; when the snapshot is incomplete or of another revision
         the module asks the hub for the file list (two metadata requests, no file content) and
-        returns it as RV(would_download).
+        returns it as RV(would_download); when O(python) does not exist yet (a first run, before the venv is
+        built) it reports the download as a change without asking the hub.
   diff_mode:
     support: none
   platform:
@@ -344,12 +345,16 @@ def read_config(module, directory, result):
         fail(module, result, "%s/config.json: %s" % (directory, exc))
 
 
+def _executable(path):
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
 def call_hub(module, action, result):
     """Run the helper script in module.params['python']; return its parsed answer or fail."""
     p = module.params
     python = p["python"]
     result["hub_requests"].append(action)
-    if not (os.path.isfile(python) and os.access(python, os.X_OK)):
+    if not _executable(python):
         fail(module, result, "python=%s is not an executable file. Fix: create the vLLM virtual environment "
                              "(python_venv role) or point python at an interpreter that has huggingface_hub." % python)
     env = {
@@ -424,6 +429,12 @@ def run_module(module):
         reason = "local_dir holds commit %s, revision %s is %s" % (marker["commit_sha"], p["revision"], wanted)
 
     result["changed"] = True
+    if module.check_mode and not _executable(p["python"]):
+        # A first check-mode run: the venv that would hold huggingface_hub is not built yet, so the hub
+        # cannot be asked what would be downloaded.
+        result["msg"] = "would download %s at %s (%s); python=%s does not exist yet, so the files are not listed" % (
+            p["repo_id"], p["revision"], reason, p["python"])
+        module.exit_json(**result)
     if module.check_mode:
         plan = call_hub(module, "plan", result)
         result.update(commit_sha=plan["commit_sha"], files=file_list(plan["files"]),

@@ -171,7 +171,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the cluster and local session, reports the action it would take, runs no ray start/stop.
+    details:
+      - Reads the cluster and local session, reports the action it would take, runs no ray start/stop.
+      - When O(ray_executable) does not exist yet (a first run, before the venv is built) it reports V(started).
   diff_mode:
     support: none
   platform:
@@ -609,6 +611,11 @@ def run_module(module):
     node = RayNode(module)
     if not os.path.exists(module.params["ray_executable"]):
         if module.params["state"] == "stopped":
+            module.exit_json(**node.result)
+        if module.check_mode:
+            # A first --check: the venv that would hold Ray is not built yet; a real run would start the node.
+            node.result.update(changed=True, action="started",
+                               msg="would start the node (%s does not exist yet)" % module.params["ray_executable"])
             module.exit_json(**node.result)
         module.fail_json(msg=executable_missing_message(module.params["ray_executable"]), **node.result)
     if module.params["state"] == "started":

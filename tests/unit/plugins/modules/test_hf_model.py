@@ -89,21 +89,36 @@ def test_complete_snapshot_pinned_sha_makes_no_hub_request(tmp_path):
 
 @pytest.mark.parametrize("change", ["truncate", "delete", "other_repo", "patterns"])
 def test_incomplete_snapshot_goes_to_the_hub(tmp_path, change):
-    """Any difference from the marker means a hub request (here: the helper cannot even start)."""
+    """Any difference from the marker means a hub request (here: the helper fails)."""
     d = model_dir(tmp_path)
     write_marker(d, revision=SHA, repo_id="other/repo" if change == "other_repo" else "llmops/tiny-llama")
     if change == "truncate":
         (d / "model.safetensors").write_bytes(b"\0" * 10)
     elif change == "delete":
         (d / "model.safetensors").unlink()
-    args = {"repo_id": "llmops/tiny-llama", "revision": SHA, "local_dir": str(d), "python": NO_PYTHON}
+    # an interpreter that reads the request and fails: the hub was asked, nothing was written
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\ncat > /dev/null\necho no hub here >&2\nexit 1\n")
+    python.chmod(0o755)
+    args = {"repo_id": "llmops/tiny-llama", "revision": SHA, "local_dir": str(d), "python": str(python)}
     if change == "patterns":
         args["allow_patterns"] = ["*.json"]
     out = run(args, check_mode=True)
     assert out.failed
     assert out.result["hub_requests"] == ["plan"]
-    assert "python=%s is not an executable file" % NO_PYTHON in out.result["msg"]
+    assert out.result["msg"] == "The download helper in %s failed (rc=1): no hub here" % python
     assert (d / MARKER_RELPATH).exists()  # check mode removed nothing
+
+
+def test_check_mode_before_the_venv_exists_reports_the_download(tmp_path):
+    """A first --check: the interpreter that would ask the hub is not installed yet."""
+    args = {"repo_id": "llmops/tiny-llama", "revision": SHA, "local_dir": str(tmp_path / "m"), "python": NO_PYTHON}
+    out = run(args, check_mode=True)
+    assert not out.failed, out.result["msg"]
+    assert out.result["changed"] is True and out.result["hub_requests"] == [] and out.result["downloaded"] is False
+    assert out.result["msg"].startswith("would download llmops/tiny-llama at %s (" % SHA)
+    assert not (tmp_path / "m").exists()
+    assert run(args).failed  # a real run still needs the interpreter
 
 
 def test_branch_revision_needs_one_resolve(tmp_path):

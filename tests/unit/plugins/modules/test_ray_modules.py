@@ -197,6 +197,14 @@ def test_node_missing_executable_names_the_venv(tmp_path):
     assert r.failed and "venv %s" % (tmp_path / "venv") in r.result["msg"]
 
 
+def test_node_missing_executable_in_check_mode_would_start(tmp_path):
+    """A first --check: the venv is not built yet, so the node would be started by a real run."""
+    ray = str(tmp_path / "venv/bin/ray")
+    r = run(ray_node, dict(role="head", node_ip="127.0.0.1", ray_executable=ray, _ansible_check_mode=True))
+    assert not r.failed and r.result["changed"] is True and r.result["action"] == "started"
+    assert r.result["msg"] == "would start the node (%s does not exist yet)" % ray
+
+
 def test_node_worker_fails_fast_when_head_unreachable(tmp_path):
     ray = tmp_path / "ray"
     ray.write_text("#!/bin/sh\nexit 99\n")
