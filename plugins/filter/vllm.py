@@ -20,10 +20,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import (
     APPEND_FLAGS,
     cli_args,
-    cli_flag_values,
     declared_nodes,
     model_facts,
     plan,
+    port_collisions,
+    server_plan,
     systemd_exec_args,
 )
 
@@ -47,6 +48,8 @@ def _cli_args(flags, append_flags=None):
 # plan() never raises on bad input (errors come back as data); the wrapper only
 # guards against programming errors surfacing as tracebacks.
 vllm_plan = _as_filter("vllm_plan", plan)
+vllm_server_plan = _as_filter("vllm_server_plan", server_plan)
+vllm_port_collisions = _as_filter("vllm_port_collisions", port_collisions)
 vllm_model_facts = _as_filter("vllm_model_facts", model_facts)
 vllm_declared_nodes = _as_filter("vllm_declared_nodes", declared_nodes)
 vllm_cli_args = _as_filter("vllm_cli_args", _cli_args)
@@ -59,9 +62,10 @@ class FilterModule(object):
     def filters(self):
         return {
             "vllm_plan": vllm_plan,
+            "vllm_server_plan": vllm_server_plan,
+            "vllm_port_collisions": vllm_port_collisions,
             "vllm_model_facts": vllm_model_facts,
             "vllm_cli_args": vllm_cli_args,
-            "vllm_cli_flag_values": cli_flag_values,
             "vllm_declared_nodes": vllm_declared_nodes,
             "systemd_exec_args": systemd_exec_args_filter,
         }

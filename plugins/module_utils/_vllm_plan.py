@@ -587,6 +587,77 @@ def _check_ports(api_port, ray_ports, errors):
                           "vLLM port (e.g. 8000) or the Ray port so they differ." % (port, name, where))
 
 
+# ------------------------------------------------------- the server's plan
+
+# The options of role vllm_server that make its plan and argument list (names without the prefix).
+SERVER_OPTIONS = ("model_path", "served_model_name", "host", "port", "tensor_parallel_size",
+                  "pipeline_parallel_size", "distributed_executor_backend", "gpu_memory_utilization",
+                  "max_model_len", "dtype", "chat_template", "extra_args", "ray_port", "ray_dashboard_port")
+
+
+def _unset(value):
+    """None for the role's "not set" values (0, "", "0", None), else the value."""
+    return None if value in (None, "", 0, "0") or value is False else value
+
+
+def server_plan(nodes, model, options, prefix="vllm_server_"):
+    """The one plan of a vLLM server: plan() on the role's options, then its whole argument list.
+
+    options: the role's variables by full name (``vllm_server_port``, ...; SERVER_OPTIONS after
+      ``prefix``), as the role and role validate read them. 0 and "" mean "not set" (planned or
+      vLLM's default); backend ``none`` leaves the flag out so vLLM picks, which only works while
+      TP x PP fits on the head.
+
+    Returns plan()'s dict with, in addition: ``argv`` (fixed flags, then the plan's, then
+    ``extra_args``, where a null extra removes an option), ``distributed_executor_backend`` as the
+    argument list has it (None: vLLM's choice), ``served_model_name``, ``model_path`` and ``uses_ray``.
+    Raises ValueError when an option is missing from ``options`` (a programming error).
+    """
+    missing = [prefix + name for name in SERVER_OPTIONS if prefix + name not in options]
+    if missing:
+        raise ValueError("missing options: %s" % ", ".join(missing))
+    opt = dict((name, options[prefix + name]) for name in SERVER_OPTIONS)
+    choice = _unset(opt["distributed_executor_backend"])
+    model_path = opt["model_path"] or ""
+    served = _unset(opt["served_model_name"]) or model_path.rstrip("/").rsplit("/", 1)[-1] or None
+    result = plan(nodes, model,
+                  tensor_parallel_size=_unset(opt["tensor_parallel_size"]),
+                  pipeline_parallel_size=_unset(opt["pipeline_parallel_size"]),
+                  distributed_executor_backend=None if choice == "none" else choice,
+                  max_model_len=_unset(opt["max_model_len"]),
+                  gpu_memory_utilization=_unset(opt["gpu_memory_utilization"]),
+                  served_model_name=served, api_port=opt["port"],
+                  ray_ports={"gcs": opt["ray_port"], "dashboard": opt["ray_dashboard_port"]})
+    flags = {"model": model_path, "host": opt["host"], "port": opt["port"],
+             "dtype": _unset(opt["dtype"]), "chat_template": _unset(opt["chat_template"])}
+    flags.update(result["vllm_args"])
+    if choice == "none":
+        flags["distributed_executor_backend"] = None
+        world = result["world_size"] or 0
+        if world > result["head_gpus"]:
+            result["errors"].append(
+                "distributed_executor_backend none leaves the choice to vLLM, which cannot span TP x PP = %d "
+                "over more than the head node (%d GPUs). Fix: set vllm_server_distributed_executor_backend "
+                "to ray or lower TP/PP." % (world, result["head_gpus"]))
+    flags.update(opt["extra_args"] or {})
+    result["argv"] = cli_args(flags)
+    result["distributed_executor_backend"] = flags.get("distributed_executor_backend")
+    result["uses_ray"] = result["distributed_executor_backend"] == "ray"
+    result["served_model_name"] = served
+    result["model_path"] = model_path
+    result["ok"] = not result["errors"]
+    return result
+
+
+def port_collisions(api_port, ray_ports):
+    """plan()'s port rule alone: the problems of vLLM's API port against Ray's ports (name -> port, ``[low,
+    high]`` or ``"low-high"``), each naming the fix; role validate checks it against every Ray port of role
+    ray_cluster, which role vllm_server does not know."""
+    errors = []
+    _check_ports(api_port, ray_ports, errors)
+    return errors
+
+
 # ------------------------------------------------------------- rendering
 
 def cli_args(flags, append_flags=APPEND_FLAGS):
@@ -641,18 +712,6 @@ def cli_args(flags, append_flags=APPEND_FLAGS):
         else:
             argv.extend([flag, _scalar(value)])
     return argv
-
-
-def cli_flag_values(argv):
-    """``{flag: value}`` of an argument list for each ``--flag VALUE`` pair (flag without the dashes); a
-    bare flag (followed by another flag or at the end) and positional arguments are left out. What status
-    shows of the recorded argument list (TP, PP, backend, model)."""
-    out = {}
-    for index, arg in enumerate(argv[:-1]):
-        value = argv[index + 1]
-        if arg.startswith("--") and not value.startswith("--"):
-            out[arg[2:]] = value
-    return out
 
 
 def _scalar(value):

@@ -224,7 +224,8 @@ def load_task_files(role_dir):
 
 _CONDITIONALS = {"when", "that", "until", "failed_when", "changed_when"}
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A name after a dot is an attribute or a plugin's name (llmops.ray_vllm.vllm_server_plan), not a variable.
+_NAME = re.compile(r"(?<![.\w])[A-Za-z_][A-Za-z0-9_]*")
 _INCLUDE_TASKS = {"include_tasks", "import_tasks", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks"}
 _TEMPLATE = {"template", "ansible.builtin.template"}
 _SET_FACT = {"set_fact", "ansible.builtin.set_fact"}

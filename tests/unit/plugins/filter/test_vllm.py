@@ -21,7 +21,8 @@ FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "hf_config")
 
 def test_filter_names():
     assert sorted(vf.FilterModule().filters()) == [
-        "systemd_exec_args", "vllm_cli_args", "vllm_cli_flag_values", "vllm_declared_nodes", "vllm_model_facts", "vllm_plan"]
+        "systemd_exec_args", "vllm_cli_args", "vllm_declared_nodes", "vllm_model_facts", "vllm_plan", "vllm_port_collisions",
+        "vllm_server_plan"]
 
 
 def test_errors_become_filter_errors():
@@ -96,12 +97,3 @@ def test_filters_through_ansible_playbook(tmp_path):
     assert not msg["bad"]["ok"]
     assert any("Total number of attention heads (32) must be divisible by tensor parallel size (3)"
                in e for e in msg["bad"]["errors"])
-
-
-def test_cli_flag_values_reads_back_what_cli_args_wrote():
-    argv = ["serve", "/srv/models/tiny", "--tensor-parallel-size", "1", "--pipeline-parallel-size", "3",
-            "--enforce-eager", "--distributed-executor-backend", "ray", "--served-model-name", "tiny", "--trust-remote-code"]
-    assert vf.FilterModule().filters()["vllm_cli_flag_values"](argv) == {
-        "tensor-parallel-size": "1", "pipeline-parallel-size": "3", "distributed-executor-backend": "ray",
-        "served-model-name": "tiny"}
-    assert vf.FilterModule().filters()["vllm_cli_flag_values"]([]) == {}

@@ -56,3 +56,9 @@ def test_validates_own_name_list_is_in_the_specs():
         names = yaml.safe_load(handle)["__validate_names"]
     values = role_values(names, lambda n: False, None)
     assert len(values) == sum(len(v) for v in names.values())
+
+
+def test_vllm_servers_plan_options_are_in_its_spec():
+    """server_plan() reads these options of role vllm_server: a rename of one breaks here."""
+    from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import SERVER_OPTIONS
+    assert {"vllm_server_" + name for name in SERVER_OPTIONS} <= set(role_options("vllm_server"))

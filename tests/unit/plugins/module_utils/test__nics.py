@@ -40,3 +40,15 @@ def test_secondary_address_and_dashed_name():
 def test_interface_without_facts():
     assert nics_with_ip({"interfaces": ["gone", "eth0"], "eth0": {"ipv4": {"address": "10.0.0.1"}}}, "10.0.0.1") == ["eth0"]
     assert nics_with_ip({}, "10.0.0.1") == []
+
+
+def test_node_ip_prefers_ray_node_ip_then_the_default_route():
+    from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
+    facts = {"default_ipv4": {"address": "10.0.0.5", "interface": "eth0"}}
+    assert node_ip({"ray_node_ip": "192.168.7.2", "ansible_facts": facts}) == "192.168.7.2"
+    assert node_ip({"ray_node_ip": "", "ansible_facts": facts}) == "10.0.0.5"
+    assert node_ip({"ansible_facts": facts}) == "10.0.0.5"
+    assert node_ip({"ansible_default_ipv4": {"address": "10.0.0.6"}}) == "10.0.0.6"
+    # facts gathered without a default route (or not gathered): no IP, the caller names ray_node_ip
+    assert node_ip({"ansible_facts": {"default_ipv4": {}}}) == ""
+    assert node_ip({}) == ""

@@ -372,3 +372,84 @@ def test_systemd_analyze_accepts_quoted_exec_start(tmp_path):
     assert good.returncode == 0 and good.stderr == "", good.stderr
     bad = _verify(tmp_path, "/bin/echo \"a\\;b\" 'x")
     assert bad.returncode != 0 and "quoting" in bad.stderr
+
+
+# ------------------------------------------------------ the server's plan
+
+def role_options(**overrides):
+    """Role vllm_server's defaults (roles/vllm_server/defaults/main.yml) for SERVER_OPTIONS, plus overrides."""
+    import yaml
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "vllm_server", "defaults", "main.yml")
+    with open(path) as handle:
+        defaults = yaml.safe_load(handle)
+    options = dict((k, v) for k, v in defaults.items() if k[len("vllm_server_"):] in vp.SERVER_OPTIONS)
+    options["vllm_server_model_path"] = "/mnt/models/llama-3-8b"
+    options.update(("vllm_server_" + k, v) for k, v in overrides.items())
+    return options
+
+
+def test_server_plan_renders_the_whole_argument_list():
+    result = vp.server_plan(nodes(1, 1), LLAMA3_8B, role_options())
+    assert result["ok"], result["errors"]
+    assert result["argv"] == [
+        "--model", "/mnt/models/llama-3-8b", "--host", "0.0.0.0", "--port", "8000", "--dtype", "auto",
+        "--tensor-parallel-size", "1", "--pipeline-parallel-size", "2", "--distributed-executor-backend", "ray",
+        "--gpu-memory-utilization", "0.9", "--served-model-name", "llama-3-8b"]
+    assert (result["distributed_executor_backend"], result["uses_ray"], result["served_model_name"]) == (
+        "ray", True, "llama-3-8b")
+
+
+def test_server_plan_zero_and_empty_mean_not_set():
+    result = vp.server_plan(nodes(4), LLAMA3_8B, role_options(
+        gpu_memory_utilization=0, max_model_len="0", dtype="", served_model_name="chat", model_path="/m/x/"))
+    assert result["ok"], result["errors"]
+    assert "--gpu-memory-utilization" not in result["argv"] and "--max-model-len" not in result["argv"]
+    assert "--dtype" not in result["argv"]
+    assert result["argv"][:2] == ["--model", "/m/x/"]
+    assert result["served_model_name"] == "chat" and (result["tensor_parallel_size"], result["uses_ray"]) == (4, False)
+
+
+def test_server_plan_extra_args_come_last_and_null_removes():
+    result = vp.server_plan(nodes(1), LLAMA3_8B, role_options(
+        extra_args={"enforce_eager": True, "dtype": None, "max_num_seqs": 8}))
+    assert result["argv"][-3:] == ["--enforce-eager", "--max-num-seqs", "8"]
+    assert "--dtype" not in result["argv"]
+
+
+def test_server_plan_backend_none_leaves_the_flag_out():
+    result = vp.server_plan(nodes(4), LLAMA3_8B, role_options(distributed_executor_backend="none"))
+    assert result["ok"], result["errors"]
+    assert "--distributed-executor-backend" not in result["argv"]
+    assert (result["distributed_executor_backend"], result["uses_ray"]) == (None, False)
+
+
+def test_server_plan_backend_none_cannot_span_nodes():
+    result = vp.server_plan(nodes(1, 1), LLAMA3_8B, role_options(distributed_executor_backend="none"))
+    assert not result["ok"]
+    assert result["errors"] == [
+        "distributed_executor_backend none leaves the choice to vLLM, which cannot span TP x PP = 2 over more "
+        "than the head node (1 GPUs). Fix: set vllm_server_distributed_executor_backend to ray or lower TP/PP."]
+
+
+def test_server_plan_carries_the_planners_errors():
+    result = vp.server_plan(nodes(1, 1), LLAMA3_8B, role_options(tensor_parallel_size="3", port=6379))
+    assert not result["ok"]
+    assert any("collides with Ray's gcs port" in e for e in result["errors"])
+    assert any("exceeds" in e or "GPUs" in e for e in result["errors"])
+
+
+def test_server_plan_names_missing_options():
+    with pytest.raises(ValueError, match="missing options: vllm_server_port"):
+        options = role_options()
+        del options["vllm_server_port"]
+        vp.server_plan(nodes(1), LLAMA3_8B, options)
+
+
+def test_port_collisions_is_the_planners_port_rule():
+    ray_ports = {"gcs": 6379, "worker": [10002, 10999]}
+    assert vp.port_collisions(8000, ray_ports) == []
+    assert vp.port_collisions(10500, ray_ports) == [
+        "The vLLM API port 10500 collides with Ray's worker port (range 10002-10999). Fix: move the vLLM port "
+        "(e.g. 8000) or the Ray port so they differ."]
+    assert vp.port_collisions(6379, ray_ports) == [
+        e for e in vp.plan(nodes(1), LLAMA3_8B, api_port=6379, ray_ports=ray_ports)["errors"] if "port" in e]
