@@ -596,8 +596,8 @@ SERVER_OPTIONS = ("model_path", "served_model_name", "host", "port", "tensor_par
 
 
 def _unset(value):
-    """None for the role's "not set" values (0, "", "0", None), else the value."""
-    return None if value in (None, "", 0, "0") or value is False else value
+    """None for the role's "not set" values (0, "", "0", None; False and 0.0 equal 0), else the value."""
+    return None if value in (None, "", 0, "0") else value
 
 
 def server_plan(nodes, model, options, prefix="vllm_server_"):
