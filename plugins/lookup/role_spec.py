@@ -14,6 +14,9 @@ description:
   - Reads C(meta/argument_specs.yml) of roles of this collection (the installed copy next to this plugin) and
     returns the options of one entry point per role, so a role never reads another role's files by path.
   - Role P(llmops.ray_vllm.validate#role) checks every role's variables with them before any host changes.
+  - A default that is a template (a role's default chained to another role's variable, e.g.
+    C({{ python_venv_path | default('/opt/vllm_env') }})) is returned rendered with the play's variables, as the
+    role's C(defaults/main.yml) value would be when the role runs.
 options:
   _terms:
     description: Role names of this collection (without the collection prefix).
@@ -45,6 +48,12 @@ import yaml
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
+try:  # ansible-core >= 2.19 renders only strings marked as templates; the spec file is plain YAML
+    from ansible.template import trust_as_template
+except ImportError:  # pragma: no cover (ansible-core < 2.19 renders every string)
+    def trust_as_template(value):
+        return value
+
 # plugins/lookup/role_spec.py -> the collection's root
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -68,11 +77,28 @@ def role_options(role, entry_point="main", root=COLLECTION_ROOT):
     return entry.get("options") or {}
 
 
+def render_defaults(options, render):
+    """``options`` with every default that is a template (a string holding ``{{``) replaced by
+    ``render(default)``; the other options are returned as they are (a copy when one changed)."""
+    out = {}
+    for name, option in options.items():
+        default = option.get("default")
+        if isinstance(default, str) and "{{" in default:
+            option = dict(option, default=render(default))
+        out[name] = option
+    return out
+
+
+def rendered_role_options(templar, role, entry_point="main"):
+    """role_options() with its templated defaults rendered by ``templar`` (the play's variables)."""
+    return render_defaults(role_options(role, entry_point), lambda text: templar.template(trust_as_template(text)))
+
+
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         try:
-            return [role_options(term, self.get_option("entry_point")) for term in terms]
+            return [rendered_role_options(self._templar, term, self.get_option("entry_point")) for term in terms]
         except ValueError as exc:
             raise AnsibleLookupError("role_spec: %s" % exc)

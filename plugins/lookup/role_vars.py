@@ -13,7 +13,7 @@ short_description: Other roles' variables as a play will see them, before those 
 description:
   - For each role and variable name given, the value the inventory (or play) sets, templated, else the default
     of that role's C(meta/argument_specs.yml) entry point C(main) (equal to its C(defaults/main.yml), as the
-    collection's CI checks that).
+    collection's CI checks that); a default chained to another variable is rendered as the role would render it.
   - Lets role P(llmops.ray_vllm.validate#role) check every role's inputs before any of them runs, without
     reading the other roles' files by path.
 options:
@@ -40,7 +40,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import role_options
+from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import rendered_role_options, role_options
 
 
 def role_values(names_by_role, is_set, value_of, options_of=role_options):
@@ -69,7 +69,8 @@ class LookupModule(LookupBase):
             if not isinstance(term, dict):
                 raise AnsibleLookupError("role_vars: each term is a dict of role name to variable names, got %r" % (term,))
             try:
-                result.append(role_values(term, variables.__contains__, lambda n: variables[n]))
+                result.append(role_values(term, variables.__contains__, lambda n: variables[n],
+                                          lambda role: rendered_role_options(self._templar, role)))
             except ValueError as exc:
                 raise AnsibleLookupError("role_vars: %s" % exc)
         return self._templar.template(result)

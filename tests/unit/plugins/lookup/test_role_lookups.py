@@ -10,7 +10,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import COLLECTION_ROOT, role_options
+from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import COLLECTION_ROOT, render_defaults, rendered_role_options, role_options
 from ansible_collections.llmops.ray_vllm.plugins.lookup.role_vars import role_values
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
@@ -62,3 +62,25 @@ def test_vllm_servers_plan_options_are_in_its_spec():
     """server_plan() reads these options of role vllm_server: a rename of one breaks here."""
     from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import SERVER_OPTIONS
     assert {"vllm_server_" + name for name in SERVER_OPTIONS} <= set(role_options("vllm_server"))
+
+
+def test_render_defaults_renders_only_templated_defaults():
+    options = {"a": {"type": "int", "default": "{{ ray_cluster_port | default(6379) }}"},
+               "b": {"type": "str", "default": "plain"}, "c": {"type": "list"}}
+    rendered = render_defaults(options, lambda text: "<%s>" % text)
+    assert rendered == {"a": {"type": "int", "default": "<{{ ray_cluster_port | default(6379) }}>"},
+                        "b": {"type": "str", "default": "plain"}, "c": {"type": "list"}}
+    assert options["a"]["default"] == "{{ ray_cluster_port | default(6379) }}"  # the input is left as it was
+
+
+def test_chained_defaults_render_with_a_real_templar():
+    """The chained defaults of the real specs, rendered as in a play: the owner's value when the inventory sets
+    it, else the literal fallback (with its type: an int port stays an int)."""
+    from ansible.template import Templar
+    from ansible.parsing.dataloader import DataLoader
+
+    templar = Templar(loader=DataLoader(), variables={"ray_cluster_port": 7000})
+    options = rendered_role_options(templar, "vllm_server")
+    assert options["vllm_server_ray_port"]["default"] == 7000
+    assert options["vllm_server_ray_dashboard_port"]["default"] == 8265
+    assert options["vllm_server_venv"]["default"] == "/opt/vllm_env"

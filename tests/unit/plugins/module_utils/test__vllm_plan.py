@@ -384,6 +384,8 @@ def role_options(**overrides):
         defaults = yaml.safe_load(handle)
     options = dict((k, v) for k, v in defaults.items() if k[len("vllm_server_"):] in vp.SERVER_OPTIONS)
     options["vllm_server_model_path"] = "/mnt/models/llama-3-8b"
+    # Ray's ports default to role ray_cluster's (a template the play resolves): its defaults, resolved.
+    options.update(vllm_server_ray_port=6379, vllm_server_ray_dashboard_port=8265)
     options.update(("vllm_server_" + k, v) for k, v in overrides.items())
     return options
 
