@@ -16,8 +16,10 @@ SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # at the same time (each scenario has its own lab; on 2 cores their waits for boots, apt and SSH overlap),
 # each lane in its order; then multinode, whose lab tests/e2e uses. `make molecule SCENARIOS=x` runs x alone.
 LANE_A ?= default preflight system_deps cuda_check vllm_server
-LANE_B ?= ray_cluster python_venv model_storage security
+LANE_B ?= ray_cluster python_venv model_storage
 MULTINODE ?= multinode
+# multinode's test sequence up to verify (create also prepares); tests/e2e then runs on its converged lab, then its cleanup (teardown checks).
+MULTINODE_STEPS := syntax create converge idempotence check verify
 SCENARIOS ?=
 # $(call run_scenarios,LIST): `molecule test` each scenario of LIST in order, as a stage; stop at the first failure.
 run_scenarios = for s in $(1); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done
@@ -72,10 +74,10 @@ sanity: venv
 lint: venv collection
 	$(STAGE) lint $(BIN)/ansible-lint --profile production --nocolor
 
-# multinode keeps its lab for the end-to-end suite (tests/e2e: bad-input matrix, fault drills), which
-# re-deploys site.yml on it after multinode's teardown check; the lab goes afterwards either way.
-# `--destroy never` also skips the sequence's first destroy: the explicit one clears a state left behind
-# (Molecule would otherwise skip create for instances it remembers and run on whatever holds their IPs).
+# multinode runs step by step up to verify and keeps its converged lab for the end-to-end suite (tests/e2e:
+# bad-input matrix, fault drills; its first site.yml run changes nothing there), then its cleanup (the teardown
+# checks); the lab goes afterwards either way. The explicit first destroy clears a state left behind (Molecule
+# would otherwise skip create for instances it remembers and run on whatever holds their IPs).
 molecule: lab-prereqs collection wheelhouse
 	@if [ -n "$(SCENARIOS)" ]; then \
 	  $(call run_scenarios,$(SCENARIOS)); exit 0; \
@@ -90,8 +92,9 @@ molecule: lab-prereqs collection wheelhouse
 	fi; \
 	[ -n "$(MULTINODE)" ] || exit 0; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; \
-	$(STAGE) "mol:multinode" $(BIN)/molecule test -s multinode --destroy never && \
-	  E2E_LAB=mol-multinode $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e || rc=$$?; \
+	$(STAGE) "mol:multinode" bash -c 'for step in $(MULTINODE_STEPS); do $(BIN)/molecule $$step -s multinode || exit 1; done' && \
+	  E2E_LAB=mol-multinode E2E_CONVERGED=1 $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e && \
+	  $(STAGE) "mol:multinode:cleanup" $(BIN)/molecule cleanup -s multinode || rc=$$?; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; [ $$rc -eq 0 ]
 
 test: venv lab-prereqs

@@ -1,6 +1,6 @@
-"""Restart or kill the vLLM unit, then time until its first chat completion.
+"""Kill the vLLM unit's main process, then time until its first chat completion.
 
-Usage: first_completion.py UNIT URL MODEL restart|kill TIMEOUT
+Usage: first_completion.py UNIT URL MODEL kill TIMEOUT
 The key comes from the VLLM_API_KEY environment variable (never argv). Prints one JSON line:
 seconds from the action to the first 200 answer with a choice, the unit's MainPID and NRestarts
 before and after.
@@ -36,11 +36,10 @@ def main():
     key = os.environ["VLLM_API_KEY"]
     before = show(unit)
     start = time.monotonic()
-    if action == "restart":
-        subprocess.run(["systemctl", "restart", unit], check=True)
-    else:
-        os.kill(int(before["MainPID"]), signal.SIGKILL)
-        time.sleep(1)
+    if action != "kill":
+        raise SystemExit("unknown action %r (kill)" % action)
+    os.kill(int(before["MainPID"]), signal.SIGKILL)
+    time.sleep(1)
     attempts = 0
     while time.monotonic() - start < float(timeout):
         attempts += 1
