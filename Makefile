@@ -93,7 +93,7 @@ molecule: lab-prereqs collection wheelhouse
 	[ -n "$(MULTINODE)" ] || exit 0; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; \
 	$(STAGE) "mol:multinode" bash -c 'for step in $(MULTINODE_STEPS); do $(BIN)/molecule $$step -s multinode || exit 1; done' && \
-	  E2E_LAB=mol-multinode E2E_CONVERGED=1 $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e && \
+	  E2E_LAB=mol-multinode E2E_CONVERGED=1 $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider --durations=25 tests/e2e && \
 	  $(STAGE) "mol:multinode:cleanup" $(BIN)/molecule cleanup -s multinode || rc=$$?; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; [ $$rc -eq 0 ]
 
@@ -105,7 +105,7 @@ test: venv lab-prereqs
 # tests/e2e on the lab E2E_LAB (default e2e): used as it is when up (make test reuses the multinode
 # scenario's lab), else booted, deployed with site.yml and removed at the end (E2E_KEEP=1 keeps it).
 test-e2e: lab-prereqs collection wheelhouse
-	$(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider tests/e2e
+	$(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider --durations=25 tests/e2e
 
 bench: lab-prereqs collection wheelhouse
 	$(BIN)/python tests/bench/ray_bench.py
