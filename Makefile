@@ -12,14 +12,17 @@ LAB := $(BIN)/python tests/lab/lab
 STAGE := tests/ci/stage
 COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
 SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
-# Scenarios `make test` runs; a scenario joins a list once it passes in a full run. LANE_A and LANE_B run
-# at the same time (each scenario has its own lab; on 2 cores their waits for boots, apt and SSH overlap),
-# each lane in its order; then multinode, whose lab tests/e2e uses. `make molecule SCENARIOS=x` runs x alone.
+# Scenarios `make test` runs; a scenario joins a list once it passes in a full run. `make test` runs three
+# lanes at the same time (tests/ci/lanes; each scenario and the e2e suite have their own lab; with one or two
+# lanes the 2 cores idled a quarter of the time, on boots, apt and SSH waits): A = the static checks, then
+# LANE_A; B = LANE_B; M = multinode, the end-to-end suite on its lab, its cleanup (the longest lane).
+# `make molecule` runs the three lanes without the static checks; `make molecule SCENARIOS=x` runs x alone.
 LANE_A ?= default preflight system_deps cuda_check vllm_server
 LANE_B ?= ray_cluster python_venv model_storage
 MULTINODE ?= multinode
 # multinode's test sequence up to verify (create also prepares); tests/e2e then runs on its converged lab, then its cleanup (teardown checks).
 MULTINODE_STEPS := syntax create converge idempotence check verify
+CHECKS := unit,argspecs,sanity,lint
 SCENARIOS ?=
 # $(call run_scenarios,LIST): `molecule test` each scenario of LIST in order, as a stage; stop at the first failure.
 run_scenarios = for s in $(1); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done
@@ -29,8 +32,9 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
+LANES := $(CURDIR)/tests/ci/lanes
 
-.PHONY: help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test test-e2e bench demo lab-up lab-down clean build galaxy-import ee
+.PHONY: lane-a-scenarios lane-b-scenarios lane-multinode help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test test-e2e bench demo lab-up lab-down clean build galaxy-import ee
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -46,9 +50,10 @@ venv: $(VENV)/.installed
 lab-prereqs: venv
 	$(LAB) prereqs --install
 
+# Left alone when it is right: other lanes of `make test` may be reading it.
 collection:
 	@mkdir -p $(dir $(COLL_LINK))
-	@ln -sfn $(CURDIR) $(COLL_LINK)
+	@[ "$$(readlink $(COLL_LINK))" = "$(CURDIR)" ] || ln -sfn $(CURDIR) $(COLL_LINK)
 
 wheelhouse: venv
 	$(LAB) wheelhouse $(foreach f,$(wildcard tests/lab/wheelhouse/*.txt),-r $(f))
@@ -74,33 +79,36 @@ sanity: venv
 lint: venv collection
 	$(STAGE) lint $(BIN)/ansible-lint --profile production --nocolor
 
+# The lanes' targets (their prerequisites are made first, once: the lanes run at the same time).
+lane-a-scenarios:
+	@$(call run_scenarios,$(LANE_A))
+
+lane-b-scenarios:
+	@$(call run_scenarios,$(LANE_B))
+
 # multinode runs step by step up to verify and keeps its converged lab for the end-to-end suite (tests/e2e:
 # bad-input matrix, fault drills; its first site.yml run changes nothing there), then its cleanup (the teardown
 # checks); the lab goes afterwards either way. The explicit first destroy clears a state left behind (Molecule
 # would otherwise skip create for instances it remembers and run on whatever holds their IPs).
-molecule: lab-prereqs collection wheelhouse
-	@if [ -n "$(SCENARIOS)" ]; then \
-	  $(call run_scenarios,$(SCENARIOS)); exit 0; \
-	fi; \
-	mkdir -p .cache; rc=0; \
-	( $(call run_scenarios,$(LANE_A)) ) > .cache/lane-a.log 2>&1 & a=$$!; \
-	( $(call run_scenarios,$(LANE_B)) ) > .cache/lane-b.log 2>&1 & b=$$!; \
-	wait $$a || rc=1; wait $$b || rc=1; \
-	grep -h '^stage ' .cache/lane-a.log .cache/lane-b.log || true; \
-	if [ $$rc -ne 0 ]; then \
-	  for l in a b; do echo "== lane $$l: last lines of .cache/lane-$$l.log"; tail -n 80 .cache/lane-$$l.log; done; exit 1; \
-	fi; \
-	[ -n "$(MULTINODE)" ] || exit 0; \
+lane-multinode:
+	@[ -n "$(MULTINODE)" ] || exit 0; rc=0; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; \
 	$(STAGE) "mol:multinode" bash -c 'for step in $(MULTINODE_STEPS); do $(BIN)/molecule $$step -s multinode || exit 1; done' && \
 	  E2E_LAB=mol-multinode E2E_CONVERGED=1 $(STAGE) e2e $(BIN)/pytest -q -p no:cacheprovider --durations=25 tests/e2e && \
 	  $(STAGE) "mol:multinode:cleanup" $(BIN)/molecule cleanup -s multinode || rc=$$?; \
-	$(BIN)/molecule destroy -s multinode > /dev/null; [ $$rc -eq 0 ]
+	$(BIN)/molecule destroy -s multinode > /dev/null; exit $$rc
 
-test: venv lab-prereqs
+# The e2e suite's slowest phases (from its stage log), for the CI log.
+E2E_DURATIONS = sed -n '/slowest 25 durations/,/ passed\| failed\| error/p' .cache/stage-e2e.log 2>/dev/null || true
+
+molecule: lab-prereqs collection wheelhouse
+	@if [ -n "$(SCENARIOS)" ]; then $(call run_scenarios,$(SCENARIOS)); exit 0; fi; \
+	MAKE="$(MAKE)" $(LANES) a=lane-a-scenarios b=lane-b-scenarios m=lane-multinode; rc=$$?; $(E2E_DURATIONS); exit $$rc
+
+test: venv lab-prereqs collection wheelhouse
 	@rm -f $(STAGE_TIMES)
-	$(MAKE) --no-print-directory unit argspecs sanity lint molecule
-	@echo "== stage timings"; cat $(STAGE_TIMES)
+	@MAKE="$(MAKE)" $(LANES) a=$(CHECKS),lane-a-scenarios b=lane-b-scenarios m=lane-multinode; rc=$$?; \
+	  $(E2E_DURATIONS); echo "== stage timings"; cat $(STAGE_TIMES); exit $$rc
 
 # tests/e2e on the lab E2E_LAB (default e2e): used as it is when up (make test reuses the multinode
 # scenario's lab), else booted, deployed with site.yml and removed at the end (E2E_KEEP=1 keeps it).

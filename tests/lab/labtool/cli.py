@@ -2,7 +2,9 @@
 their command line; tests/lab/lab runs main()."""
 
 import argparse
+import contextlib
 import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -12,11 +14,11 @@ from . import __doc__ as LAB_DOC
 from . import wheelhouse
 from .hosts import (boot, container_pss_kib, host_marker, host_running, host_state, inventory_yaml, ssh_argv, wait_ready, wait_stopped,
                     write_inventory, write_keys, write_known_hosts)
-from .labs import all_labs, find_host, lab_dir, load_lab, parse_hosts, pick_index, require_lab, save_lab
+from .labs import all_labs, find_host, lab_dir, lab_lock, load_lab, parse_hosts, pick_index, require_lab, save_lab
 from .net import LAB_NET, ensure_host_network, ensure_network, host_record, remove_host_network, remove_network
 from .rootfs import build_base, prepare_rootfs, unmount_root
 from .services import services_down, services_line, services_ok, services_up
-from .util import LabError, kill_tree, locked, log, run, stop_pid, which
+from .util import LabError, kill_tree, locked, log, run, which
 
 PREREQS = {
     "debootstrap": "debootstrap",
@@ -68,6 +70,22 @@ def cmd_up(args):
     t0 = time.monotonic()
     ensure_prereqs(args.install)
     wanted = parse_hosts(args.count, args.hosts, args.name)
+    with locked(lab_lock(args.name)):
+        lab = up_locked(args, wanted, t0)
+        if lab is None:
+            return 0
+        wait_ready(lab, lab["hosts"])
+        write_inventory(lab, args.inventory)
+    log("lab %r: %d hosts up in %.1fs; inventory: %s"
+        % (args.name, len(lab["hosts"]), time.monotonic() - t0, os.path.join(lab_dir(args.name), "inventory.yml")))
+    for h in lab["hosts"]:
+        log("  %-12s %-14s %s" % (h["name"], h["ip"], ",".join(h["groups"])))
+    return 0
+
+
+def up_locked(args, wanted, t0):
+    """Under the machine-wide lock (labs' indexes, networks, shared services): record the lab, build its
+    network and roots, boot what is not running. The lab, or None when it was up already."""
     with locked():
         lab = load_lab(args.name)
         if lab:
@@ -80,7 +98,7 @@ def cmd_up(args):
                 write_inventory(lab, args.inventory)
                 log("lab %r: already up (%d hosts), nothing to do (%.1fs)"
                     % (args.name, len(lab["hosts"]), time.monotonic() - t0))
-                return 0
+                return None
         else:
             index = pick_index(args.name)
             lab = {"name": args.name, "index": index, "created": time.time(),
@@ -91,48 +109,55 @@ def cmd_up(args):
         services_up()
         ensure_network(lab)
         pubkey = write_keys(lab)
-        to_boot = []
         for h in lab["hosts"]:
             ensure_host_network(lab, h)
             prepare_rootfs(lab, h, pubkey)
             if not host_running(h):
                 boot(lab, h)
-                to_boot.append(h)
         save_lab(lab)
         write_known_hosts(lab)
-        wait_ready(lab, lab["hosts"])
-        write_inventory(lab, args.inventory)
-    log("lab %r: %d hosts up (%s booted) in %.1fs; inventory: %s"
-        % (args.name, len(lab["hosts"]), len(to_boot), time.monotonic() - t0,
-           os.path.join(lab_dir(args.name), "inventory.yml")))
-    for h in lab["hosts"]:
-        log("  %-12s %-14s %s" % (h["name"], h["ip"], ",".join(h["groups"])))
-    return 0
+    return lab
+
+
+def stop_hosts(hosts, grace=20):
+    """Shut the hosts down at the same time (SIGTERM: systemd-nspawn shuts its host down); the ones still
+    running after grace seconds are powered off (SIGKILL)."""
+    running = [h for h in hosts if host_running(h)]
+    for h in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(h["pid"], signal.SIGTERM)
+    if not wait_stopped(running, grace):
+        for h in running:
+            if host_running(h):
+                kill_tree(h["pid"])
+        wait_stopped(running, 5)
 
 
 def teardown(lab):
-    for h in lab["hosts"]:
-        if host_running(h):
-            stop_pid(h["pid"], host_marker(h), grace=20)
-    for h in lab["hosts"]:
-        unmount_root(lab, h)
-        remove_host_network(h)
-    remove_network(lab)
-    shutil.rmtree(lab_dir(lab["name"]), ignore_errors=True)
+    """Stop the lab's hosts (under its own lock only: other labs go on), then remove its roots, network and
+    state under the machine-wide lock."""
+    with locked(lab_lock(lab["name"])):
+        stop_hosts(lab["hosts"])
+        with locked():
+            for h in lab["hosts"]:
+                unmount_root(lab, h)
+                remove_host_network(h)
+            remove_network(lab)
+            shutil.rmtree(lab_dir(lab["name"]), ignore_errors=True)
 
 
 def cmd_down(args):
     t0 = time.monotonic()
     ensure_root()
+    labs = selected_labs(args)
+    for lab in labs:
+        teardown(lab)
+        log("lab %r: removed %d hosts" % (lab["name"], len(lab["hosts"])))
     with locked():
-        labs = selected_labs(args)
-        for lab in labs:
-            teardown(lab)
-            log("lab %r: removed %d hosts" % (lab["name"], len(lab["hosts"])))
         if not all_labs():
             services_down()
-        if not labs:
-            log("lab %r: not up, nothing to do" % args.name)
+    if not labs:
+        log("lab %r: not up, nothing to do" % args.name)
     log("lab down: %.1fs" % (time.monotonic() - t0))
     return 0
 
@@ -168,7 +193,7 @@ def cmd_reboot(args):
     order; systemd-nspawn then exits), then each boots again from the same root: its /etc, /var and
     enabled units are kept, its processes are new. Hosts given together reboot at the same time."""
     t0 = time.monotonic()
-    with locked():
+    with locked(lab_lock(args.name)):
         lab = require_lab(args.name)
         hosts = [find_host(lab, name) for name in args.hosts]
         for h in hosts:

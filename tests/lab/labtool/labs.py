@@ -12,6 +12,11 @@ def lab_dir(name):
     return os.path.join(STATE, "labs", name)
 
 
+def lab_lock(name):
+    """The name of the lock of one lab's hosts (the machine-wide lock guards what labs share). Pure."""
+    return "lab-" + name
+
+
 def load_lab(name):
     return read_json(os.path.join(lab_dir(name), "lab.json"))
 
