@@ -1,8 +1,8 @@
 """Kill the vLLM unit's main process, then time until its first chat completion.
 
-Usage: first_completion.py UNIT URL MODEL kill TIMEOUT
+Usage: first_completion.py UNIT URL MODEL TIMEOUT
 The key comes from the VLLM_API_KEY environment variable (never argv). Prints one JSON line:
-seconds from the action to the first 200 answer with a choice, the unit's MainPID and NRestarts
+seconds from the kill to the first 200 answer with a choice, the unit's MainPID and NRestarts
 before and after.
 """
 import json
@@ -32,12 +32,10 @@ def completion(url, model, key):
 
 
 def main():
-    unit, url, model, action, timeout = sys.argv[1:6]
+    unit, url, model, timeout = sys.argv[1:5]
     key = os.environ["VLLM_API_KEY"]
     before = show(unit)
     start = time.monotonic()
-    if action != "kill":
-        raise SystemExit("unknown action %r (kill)" % action)
     os.kill(int(before["MainPID"]), signal.SIGKILL)
     time.sleep(1)
     attempts = 0

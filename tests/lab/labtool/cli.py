@@ -12,7 +12,7 @@ import time
 
 from . import __doc__ as LAB_DOC
 from . import wheelhouse
-from .hosts import (boot, container_pss_kib, host_marker, host_running, host_state, inventory_yaml, ssh_argv, wait_ready, wait_stopped,
+from .hosts import (boot, container_pss_kib, host_running, host_state, inventory_yaml, ssh_argv, wait_ready, wait_stopped,
                     write_inventory, write_keys, write_known_hosts)
 from .labs import all_labs, find_host, lab_dir, lab_lock, load_lab, parse_hosts, pick_index, require_lab, save_lab
 from .net import LAB_NET, ensure_host_network, ensure_network, host_record, remove_host_network, remove_network
@@ -119,9 +119,9 @@ def up_locked(args, wanted, t0):
     return lab
 
 
-def stop_hosts(hosts, grace=20):
+def stop_hosts(hosts, grace=10):
     """Shut the hosts down at the same time (SIGTERM: systemd-nspawn shuts its host down); the ones still
-    running after grace seconds are powered off (SIGKILL)."""
+    running after grace seconds are powered off (SIGKILL: a lab being removed keeps nothing of its hosts)."""
     running = [h for h in hosts if host_running(h)]
     for h in running:
         with contextlib.suppress(ProcessLookupError):
