@@ -13,9 +13,10 @@ STAGE := tests/ci/stage
 COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
 SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # Scenarios `make test` runs; a scenario joins a list once it passes in a full run. `make test` runs three
-# lanes at the same time (tests/ci/lanes; each scenario and the e2e suite have their own lab; with one or two
-# lanes the 2 cores idled a quarter of the time, on boots, apt and SSH waits): A = the static checks, then
-# LANE_A; B = LANE_B; M = multinode, the end-to-end suite on its lab, its cleanup (the longest lane).
+# lanes at the same time (tests/ci/lanes; each scenario and the e2e suite have their own lab): M = multinode, the
+# end-to-end suite on its lab, its cleanup (the longest lane: it gets the CPU first); A = the static checks, then
+# LANE_A; B = LANE_B, both at niceness LANE_NICE, so they use what M leaves (M alone kept the 2 cores ~75% busy:
+# boots, reboots, Ray's reconnect waits; three lanes at equal priority only slowed M down).
 # `make molecule` runs the three lanes without the static checks; `make molecule SCENARIOS=x` runs x alone.
 LANE_A ?= default preflight system_deps cuda_check vllm_server
 LANE_B ?= ray_cluster python_venv model_storage
@@ -23,6 +24,7 @@ MULTINODE ?= multinode
 # multinode's test sequence up to verify (create also prepares); tests/e2e then runs on its converged lab, then its cleanup (teardown checks).
 MULTINODE_STEPS := syntax create converge idempotence check verify
 CHECKS := unit,argspecs,sanity,lint
+LANE_NICE ?= 5
 SCENARIOS ?=
 # $(call run_scenarios,LIST): `molecule test` each scenario of LIST in order, as a stage; stop at the first failure.
 run_scenarios = for s in $(1); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done
@@ -103,11 +105,12 @@ E2E_DURATIONS = sed -n '/slowest 25 durations/,/ passed\| failed\| error/p' .cac
 
 molecule: lab-prereqs collection wheelhouse
 	@if [ -n "$(SCENARIOS)" ]; then $(call run_scenarios,$(SCENARIOS)); exit 0; fi; \
-	MAKE="$(MAKE)" $(LANES) a=lane-a-scenarios b=lane-b-scenarios m=lane-multinode; rc=$$?; $(E2E_DURATIONS); exit $$rc
+	MAKE="$(MAKE)" $(LANES) m=lane-multinode a/$(LANE_NICE)=lane-a-scenarios b/$(LANE_NICE)=lane-b-scenarios; rc=$$?; \
+	  $(E2E_DURATIONS); exit $$rc
 
 test: venv lab-prereqs collection wheelhouse
 	@rm -f $(STAGE_TIMES)
-	@MAKE="$(MAKE)" $(LANES) a=$(CHECKS),lane-a-scenarios b=lane-b-scenarios m=lane-multinode; rc=$$?; \
+	@MAKE="$(MAKE)" $(LANES) m=lane-multinode a/$(LANE_NICE)=$(CHECKS),lane-a-scenarios b/$(LANE_NICE)=lane-b-scenarios; rc=$$?; \
 	  $(E2E_DURATIONS); echo "== stage timings"; cat $(STAGE_TIMES); exit $$rc
 
 # tests/e2e on the lab E2E_LAB (default e2e): used as it is when up (make test reuses the multinode

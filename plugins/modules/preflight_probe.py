@@ -70,6 +70,29 @@ options:
     type: list
     elements: str
     default: []
+  stat:
+    description: Paths to look up (C(os.stat), following links); one entry each in RV(stat), in this order.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.1.0
+  read:
+    description:
+      - Small text files to read (the first 1 MiB, UTF-8, undecodable bytes replaced); one entry each in RV(read),
+        in this order. A missing or unreadable file is reported, not an error.
+    type: list
+    elements: path
+    default: []
+    version_added: 0.1.0
+  python_versions:
+    description:
+      - Python interpreters (a name on the PATH or a path) whose version C(platform.python_version()) prints;
+        one entry each in RV(python_versions), in this order. An interpreter that does not run is reported, not an
+        error.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -93,6 +116,13 @@ EXAMPLES = r"""
       - {host: 10.0.0.1, port: 6379, timeout: 3}
     resolve: [worker1]
   register: probe
+
+- name: Look up paths, read small files and the versions of two Pythons in one call
+  llmops.ray_vllm.preflight_probe:
+    stat: [/mnt/models, /mnt]
+    read: [/etc/fstab]
+    python_versions: [python3, /opt/vllm_env/bin/python]
+  register: reads
 """
 
 RETURN = r"""
@@ -124,11 +154,29 @@ resolve:
   description: Per name the IPv4 addresses it resolves to, in resolver order; empty when it does not resolve.
   returned: always
   type: dict
+stat:
+  description: Per path of O(stat) C(path), C(exists), C(isdir) and C(dev) (the device number, 0 when missing).
+  returned: always
+  type: list
+  elements: dict
+read:
+  description: Per file of O(read) C(path), C(exists) and C(content) (the text, V(null) when missing or unreadable).
+  returned: always
+  type: list
+  elements: dict
+python_versions:
+  description:
+    - Per interpreter of O(python_versions) C(python), C(rc), C(stdout) (the version and a newline) and C(stderr),
+      as a command task reports them; C(rc) 2 and the error in C(stderr) when it cannot be started.
+  returned: always
+  type: list
+  elements: dict
 """
 
 import errno
 import os
 import socket
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import (
@@ -137,6 +185,9 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import 
     parse_ss_listeners,
     reachable,
 )
+
+PYTHON_VERSION = "import platform; print(platform.python_version())"
+READ_LIMIT = 1 << 20
 
 
 def build_module():
@@ -154,6 +205,9 @@ def build_module():
                 timeout=dict(type="float", default=3.0),
             )),
             resolve=dict(type="list", elements="str", default=[]),
+            stat=dict(type="list", elements="path", default=[]),
+            read=dict(type="list", elements="path", default=[]),
+            python_versions=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
@@ -217,6 +271,35 @@ def probe_resolve(name):
     return out
 
 
+def stat_path(path):
+    """``{path, exists, isdir, dev}`` of ``path`` (links followed; dev 0 when it does not exist)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {"path": path, "exists": False, "isdir": False, "dev": 0}
+    return {"path": path, "exists": True, "isdir": stat.S_ISDIR(st.st_mode), "dev": st.st_dev}
+
+
+def read_text(path, limit=READ_LIMIT):
+    """``{path, exists, content}``: the first ``limit`` bytes of the file as text (undecodable bytes replaced),
+    content None when it is missing or cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit)
+    except OSError:
+        return {"path": path, "exists": os.path.exists(path), "content": None}
+    return {"path": path, "exists": True, "content": data.decode("utf-8", "replace")}
+
+
+def python_version(module, python):
+    """What a command task running ``python -c PYTHON_VERSION`` reports: rc, stdout, stderr."""
+    try:
+        rc, out, err = module.run_command([python, "-c", PYTHON_VERSION], handle_exceptions=False)
+    except OSError as e:  # as the command module reports an interpreter it cannot start: rc errno, no output
+        rc, out, err = e.errno or 2, "", ""
+    return {"python": python, "rc": rc, "stdout": out, "stderr": err}
+
+
 def run_module(module):
     listeners, ports, problems = probe_ports(module)
     module.exit_json(
@@ -227,6 +310,9 @@ def run_module(module):
         disk=[probe_disk(p) for p in module.params["paths"]],
         connect=[probe_connect(c["host"], c["port"], c["timeout"]) for c in module.params["connect"]],
         resolve=dict((name, probe_resolve(name)) for name in module.params["resolve"]),
+        stat=[stat_path(p) for p in module.params["stat"]],
+        read=[read_text(p) for p in module.params["read"]],
+        python_versions=[python_version(module, p) for p in module.params["python_versions"]],
     )
 
 

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import os
+import platform
 import socket
+import sys
 
 import pytest
 
@@ -76,3 +78,21 @@ def test_resolve():
     out = run({"resolve": ["localhost", "no-such-host.invalid"]})
     assert out.result["resolve"]["localhost"][0].startswith("127.")
     assert out.result["resolve"]["no-such-host.invalid"] == []
+
+
+def test_stat_read_and_python_versions(tmp_path):
+    """One call looks up paths, reads files and runs interpreters; what is missing is reported, not an error."""
+    (tmp_path / "fstab").write_bytes(b"srv:/models /mnt/models nfs4 defaults 0 0\n\xff\n")
+    missing = str(tmp_path / "missing")
+    out = run({"stat": [str(tmp_path), missing], "read": [str(tmp_path / "fstab"), missing],
+               "python_versions": [sys.executable, missing]}, check_mode=True)
+    assert not out.failed, out.result.get("msg")
+    assert out.result["stat"] == [
+        {"path": str(tmp_path), "exists": True, "isdir": True, "dev": os.stat(str(tmp_path)).st_dev},
+        {"path": missing, "exists": False, "isdir": False, "dev": 0}]
+    assert out.result["read"] == [
+        {"path": str(tmp_path / "fstab"), "exists": True, "content": "srv:/models /mnt/models nfs4 defaults 0 0\n\ufffd\n"},
+        {"path": missing, "exists": False, "content": None}]
+    ran, not_there = out.result["python_versions"]
+    assert (ran["rc"], ran["stdout"].strip()) == (0, platform.python_version())
+    assert (not_there["python"], not_there["rc"], not_there["stdout"], not_there["stderr"]) == (missing, 2, "", "")
