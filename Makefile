@@ -14,18 +14,22 @@ COLL_LINK := .cache/collections/ansible_collections/llmops/ray_vllm
 SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # Scenarios `make test` runs; a scenario joins a list once it passes in a full run. `make test` runs three
 # lanes at the same time (tests/ci/lanes; each scenario and the e2e suite have their own lab): M = multinode, the
-# end-to-end suite on its lab, its cleanup (the longest lane: it gets the CPU first); A = the static checks, then
-# LANE_A; B = LANE_B, both at niceness LANE_NICE, so they use what M leaves (M alone kept the 2 cores ~75% busy:
-# boots, reboots, Ray's reconnect waits; three lanes at equal priority only slowed M down).
-# `make molecule` runs the three lanes without the static checks; `make molecule SCENARIOS=x` runs x alone.
+# end-to-end suite on its lab, its cleanup; A = the static checks, then LANE_A; B = LANE_B. The machine is
+# CPU-bound (about 85% of its 2 cores over a whole run): this took as long as two lanes then multinode (48.5 vs
+# 48.9 min); only less work shortens it. `make molecule` runs the lanes without the static checks;
+# `make molecule SCENARIOS=x` runs x alone.
 LANE_A ?= default preflight system_deps cuda_check vllm_server
 LANE_B ?= ray_cluster python_venv model_storage
 MULTINODE ?= multinode
 # multinode's test sequence up to verify (create also prepares); tests/e2e then runs on its converged lab, then its cleanup (teardown checks).
 MULTINODE_STEPS := syntax create converge idempotence check verify
 CHECKS := unit,argspecs,sanity,lint
-LANE_NICE ?= 5
 SCENARIOS ?=
+# $(call run_lanes,FIRST): the three lanes (tests/ci/lanes), lane A starting with the targets FIRST (comma-separated,
+# none when left out); then the e2e suite's slowest phases from its stage log, for the CI log. Exits with the lanes' status.
+comma := ,
+run_lanes = MAKE="$(MAKE)" $(LANES) m=lane-multinode a=$(if $(1),$(1)$(comma))lane-a-scenarios b=lane-b-scenarios; rc=$$?; \
+  sed -n '/slowest 25 durations/,/ passed\| failed\| error/p' .cache/stage-e2e.log 2>/dev/null || true
 # $(call run_scenarios,LIST): `molecule test` each scenario of LIST in order, as a stage; stop at the first failure.
 run_scenarios = for s in $(1); do $(STAGE) "mol:$$s" $(BIN)/molecule test -s $$s || exit 1; done
 # Scenarios live under molecule/: without MOLECULE_GLOB, Molecule 26 in a collection warns on every run that they
@@ -100,18 +104,13 @@ lane-multinode:
 	  $(STAGE) "mol:multinode:cleanup" $(BIN)/molecule cleanup -s multinode || rc=$$?; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; exit $$rc
 
-# The e2e suite's slowest phases (from its stage log), for the CI log.
-E2E_DURATIONS = sed -n '/slowest 25 durations/,/ passed\| failed\| error/p' .cache/stage-e2e.log 2>/dev/null || true
-
 molecule: lab-prereqs collection wheelhouse
 	@if [ -n "$(SCENARIOS)" ]; then $(call run_scenarios,$(SCENARIOS)); exit 0; fi; \
-	MAKE="$(MAKE)" $(LANES) m=lane-multinode a/$(LANE_NICE)=lane-a-scenarios b/$(LANE_NICE)=lane-b-scenarios; rc=$$?; \
-	  $(E2E_DURATIONS); exit $$rc
+	$(call run_lanes); exit $$rc
 
 test: venv lab-prereqs collection wheelhouse
 	@rm -f $(STAGE_TIMES)
-	@MAKE="$(MAKE)" $(LANES) m=lane-multinode a/$(LANE_NICE)=$(CHECKS),lane-a-scenarios b/$(LANE_NICE)=lane-b-scenarios; rc=$$?; \
-	  $(E2E_DURATIONS); echo "== stage timings"; cat $(STAGE_TIMES); exit $$rc
+	@$(call run_lanes,$(CHECKS)); echo "== stage timings"; cat $(STAGE_TIMES); exit $$rc
 
 # tests/e2e on the lab E2E_LAB (default e2e): used as it is when up (make test reuses the multinode
 # scenario's lab), else booted, deployed with site.yml and removed at the end (E2E_KEEP=1 keeps it).

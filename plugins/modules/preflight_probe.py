@@ -167,7 +167,8 @@ read:
 python_versions:
   description:
     - Per interpreter of O(python_versions) C(python), C(rc), C(stdout) (the version and a newline) and C(stderr),
-      as a command task reports them; C(rc) 2 and the error in C(stderr) when it cannot be started.
+      as a command task reports them; when it cannot be started, C(rc) is the error number (2, not found) and
+      C(stdout) and C(stderr) are empty.
   returned: always
   type: list
   elements: dict

@@ -119,18 +119,26 @@ def up_locked(args, wanted, t0):
     return lab
 
 
+def power_off_late(hosts, grace, why):
+    """Wait up to grace seconds for the hosts (already told to shut down) to stop; power off (SIGKILL the
+    container's processes) the ones still running, saying why. Whether all of them stopped."""
+    if wait_stopped(hosts, grace):
+        return True
+    for h in hosts:
+        if host_running(h):
+            log("host %s: still shutting down after %d s; powering it off (%s)" % (h["name"], grace, why))
+            kill_tree(h["pid"])
+    return wait_stopped(hosts, grace)
+
+
 def stop_hosts(hosts, grace=10):
     """Shut the hosts down at the same time (SIGTERM: systemd-nspawn shuts its host down); the ones still
-    running after grace seconds are powered off (SIGKILL: a lab being removed keeps nothing of its hosts)."""
+    running after grace seconds are powered off (a lab being removed keeps nothing of its hosts)."""
     running = [h for h in hosts if host_running(h)]
     for h in running:
         with contextlib.suppress(ProcessLookupError):
             os.kill(h["pid"], signal.SIGTERM)
-    if not wait_stopped(running, grace):
-        for h in running:
-            if host_running(h):
-                kill_tree(h["pid"])
-        wait_stopped(running, 5)
+    power_off_late(running, grace, "the lab is being removed")
 
 
 def teardown(lab):
@@ -199,16 +207,11 @@ def cmd_reboot(args):
         for h in hosts:
             # ssh returns when the connection drops (rc 255) or once the reboot job is queued (0)
             subprocess.run(ssh_argv(lab, h["ip"], ["systemctl", "reboot"]), capture_output=True, timeout=60, check=False)
-        if not wait_stopped(hosts, SHUTDOWN_GRACE):
-            # systemd inside a lab host cannot always kill a unit's cgroup ("Input/output error" from the
-            # nested cgroup): orphans of a killed raylet then hold its shutdown. Power it off instead.
-            for h in hosts:
-                if host_running(h):
-                    log("host %s: still shutting down after %d s; powering it off" % (h["name"], SHUTDOWN_GRACE))
-                    kill_tree(h["pid"])
-            if not wait_stopped(hosts, SHUTDOWN_GRACE):
-                raise LabError("hosts still running after being powered off: %s"
-                               % ", ".join(h["name"] for h in hosts if host_running(h)))
+        # systemd inside a lab host cannot always kill a unit's cgroup ("Input/output error" from the nested
+        # cgroup): orphans of a killed raylet then hold its shutdown. Power it off instead.
+        if not power_off_late(hosts, SHUTDOWN_GRACE, "a unit's orphans can hold a shutdown"):
+            raise LabError("hosts still running after being powered off: %s"
+                           % ", ".join(h["name"] for h in hosts if host_running(h)))
         for h in hosts:
             boot(lab, h)
         save_lab(lab)
