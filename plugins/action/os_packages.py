@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._check_mode import not_there_yet
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._packages import (
     APT_LISTS_COUNT, installed_query, missing_packages)
 
@@ -33,8 +34,17 @@ class ActionModule(ActionBase):
         family = task_vars.get("ansible_facts", {}).get("os_family")
         query = installed_query(family, names)
         if query is None:
-            result.update(self._execute_module("ansible.builtin.package", {"name": names, "state": "present"},
-                                               task_vars=task_vars))
+            # ansible.builtin.package is itself an action (it picks the manager's module): run it as one.
+            task = self._task.copy()
+            task.args = {"name": names, "state": "present"}
+            package = self._shared_loader_obj.action_loader.get(
+                "ansible.builtin.package", task=task, connection=self._connection, play_context=self._play_context,
+                loader=self._loader, templar=self._templar, shared_loader_obj=self._shared_loader_obj)
+            result.update(package.run(task_vars=task_vars))
+            # Check mode on a host whose package metadata was never downloaded: reported as an install, not a
+            # failure (the rule the package tasks applied one by one before this action).
+            if not_there_yet(result, self._play_context.check_mode):
+                result.update(failed=False, changed=True)
             return result
         missing = missing_packages(names, self._shell(query))
         result.update(changed=False, missing=missing)
@@ -52,5 +62,4 @@ class ActionModule(ActionBase):
         result.update(self._execute_module("ansible.builtin.apt", {
             "name": missing, "state": "present", "update_cache": True,
             "cache_valid_time": args["cache_valid_time"] if lists else 0}, task_vars=task_vars))
-        result["missing"] = missing
         return result

@@ -17,7 +17,8 @@ description:
     that) and calls M(ansible.builtin.apt) only with the missing ones, refreshing the package lists first
     when they are older than O(cache_valid_time) or absent (images often ship without lists but with a
     fresh update stamp). The package lists are never refreshed when nothing is missing.
-  - On other OS families it calls M(ansible.builtin.package) with every name.
+  - On other OS families it calls M(ansible.builtin.package) with every name; in check mode, a failure only
+    because the package metadata was never downloaded is reported as the install it would make.
   - Names with a version, a glob or a path are never taken as installed; the package module decides them.
   - Needs the facts C(ansible_facts.os_family) (gathered by the play); without them it behaves as on other
     OS families.
