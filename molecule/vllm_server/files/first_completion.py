@@ -1,9 +1,13 @@
-"""Kill the vLLM unit's main process, then time until its first chat completion.
+"""Break the vLLM unit, then time until its first chat completion.
 
-Usage: first_completion.py UNIT URL MODEL TIMEOUT
-The key comes from the VLLM_API_KEY environment variable (never argv). Prints one JSON line:
-seconds from the kill to the first 200 answer with a choice, the unit's MainPID and NRestarts
-before and after.
+Usage: first_completion.py UNIT URL MODEL TIMEOUT [kill|freeze]
+kill (default): SIGKILL of the unit's main process (systemd restarts it). freeze: SIGSTOP of the engine's
+process (VLLM::EngineCore, a child of the main process): the unit stays active and /health answers 200 while
+completions hang, so only the watchdog (UNIT-watchdog.service) can restart it.
+The key comes from the VLLM_API_KEY environment variable (never argv). Prints one JSON line: seconds from
+the break to the first 200 answer with a choice, the unit's MainPID, NRestarts and InvocationID before and
+after, /health during the freeze, whether the frozen process is gone, the watchdog's journal lines since the
+break and when (seconds after the break) it decided to restart.
 """
 import json
 import os
@@ -16,43 +20,78 @@ import urllib.request
 
 
 def show(unit):
-    out = subprocess.run(["systemctl", "show", unit, "--property=MainPID,NRestarts,ActiveState"],
+    out = subprocess.run(["systemctl", "show", unit, "--property=MainPID,NRestarts,ActiveState,InvocationID"],
                          check=True, capture_output=True, text=True).stdout
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
+def request(url, key, body=None, timeout=5):
+    req = urllib.request.Request(url, data=json.dumps(body).encode() if body else None,
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + key})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return resp.status, json.load(resp) if body else None
+
+
 def completion(url, model, key):
-    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}],
-                       "max_tokens": 1}).encode()
-    req = urllib.request.Request(url + "/v1/chat/completions", data=body, method="POST",
-                                 headers={"Content-Type": "application/json",
-                                          "Authorization": "Bearer " + key})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return resp.status == 200 and bool(json.load(resp).get("choices"))
+    status, answer = request(url + "/v1/chat/completions", key, {
+        "model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1})
+    return status == 200 and bool(answer.get("choices"))
+
+
+def engine_pid(main_pid):
+    """The engine's process: the main process's child whose name says EngineCore."""
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(main_pid)], capture_output=True, text=True,
+                         check=False).stdout
+    pids = [int(line.split(None, 1)[0]) for line in out.splitlines() if "EngineCore" in line]
+    if not pids:
+        raise SystemExit("no EngineCore child of %s: %s" % (main_pid, out))
+    return pids[0]
 
 
 def main():
     unit, url, model, timeout = sys.argv[1:5]
+    mode = sys.argv[5] if len(sys.argv) > 5 else "kill"
     key = os.environ["VLLM_API_KEY"]
     before = show(unit)
+    broke = time.time()
+    since = "@%d" % int(broke)
     start = time.monotonic()
-    os.kill(int(before["MainPID"]), signal.SIGKILL)
-    time.sleep(1)
+    extra = {}
+    if mode == "freeze":
+        pid = engine_pid(before["MainPID"])
+        os.kill(pid, signal.SIGSTOP)
+        extra["frozen_pid"] = pid
+        time.sleep(1)
+        try:
+            extra["health_while_frozen"] = request(url + "/health", key)[0]
+        except (OSError, urllib.error.URLError) as e:
+            extra["health_while_frozen"] = str(e)
+    else:
+        os.kill(int(before["MainPID"]), signal.SIGKILL)
+        time.sleep(1)
     attempts = 0
+    ok = False
     while time.monotonic() - start < float(timeout):
         attempts += 1
         try:
             if completion(url, model, key):
+                ok = True
                 break
         except (OSError, urllib.error.URLError, ValueError):
             pass
         time.sleep(0.5)
-    else:
-        print(json.dumps({"ok": False, "before": before, "after": show(unit)}))
-        return 1
-    print(json.dumps({"ok": True, "seconds": round(time.monotonic() - start, 1), "attempts": attempts,
-                      "before": before, "after": show(unit)}))
-    return 0
+    if "frozen_pid" in extra:
+        extra["frozen_gone"] = not os.path.exists("/proc/%d" % extra["frozen_pid"])
+    journal = [json.loads(line) for line in subprocess.run(
+        ["journalctl", "-u", unit.replace(".service", "-watchdog.service"), "--since", since, "-o", "json",
+         "--output-fields=MESSAGE", "--no-pager"], capture_output=True, text=True, check=False).stdout.splitlines()]
+    extra["watchdog"] = [entry["MESSAGE"] for entry in journal]
+    # seconds from the break to the watchdog's restart decision
+    extra["restart_at"] = [round(int(entry["__REALTIME_TIMESTAMP"]) / 1e6 - broke, 1) for entry in journal
+                           if entry["MESSAGE"].startswith("restarting ")]
+    print(json.dumps(dict(extra, ok=ok, seconds=round(time.monotonic() - start, 1), attempts=attempts,
+                          before=before, after=show(unit))))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

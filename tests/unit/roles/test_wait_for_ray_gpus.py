@@ -6,12 +6,10 @@ dashboard's /api/v0/nodes answers captured from Ray 2.60.0 (fixtures/ray/2.60.0)
 
 from __future__ import annotations
 
-import http.server
 import importlib.util
 import io
 import json
 import os
-import threading
 
 import pytest
 
@@ -29,27 +27,11 @@ def load(name):
 
 
 @pytest.fixture
-def dashboard():
+def dashboard(http_double):
     """A dashboard that answers the captures in ``answers`` in turn (the last one repeats)."""
-    state = {"answers": [], "auth": []}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            state["auth"].append(self.headers.get("Authorization"))
-            body = json.dumps(state["answers"].pop(0) if len(state["answers"]) > 1 else state["answers"][0]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state["url"] = "http://127.0.0.1:%d" % server.server_port
-    yield state
-    server.shutdown()
+    def reply(state):
+        return 200, state["answers"].pop(0) if len(state["answers"]) > 1 else state["answers"][0]
+    return http_double(reply, answers=[])
 
 
 class Clock(object):
