@@ -5,7 +5,7 @@
 
 Check mode does not download package lists, install packages or write units, so on a fresh host
 a task that depends on an earlier phase's work fails where a real run would succeed: apt does not
-know the package, systemd does not know the unit. not_there_yet() tells such a failure apart from
+know the package, systemd does not know the unit, copy finds no directory to write into. not_there_yet() tells such a failure apart from
 a real one, so the task reports what it would do (changed) instead of failing.
 """
 
@@ -16,7 +16,8 @@ import re
 _NOT_THERE = re.compile(
     r"No package matching '[^']+' is available"   # apt without package lists
     r"|No package \S+ available"                  # dnf
-    r"|Could not find the requested service")     # systemd_service: unit not installed or written yet
+    r"|Could not find the requested service"      # systemd_service: unit not installed or written yet
+    r"|Destination directory \S+ does not exist")  # copy: into a directory an earlier task creates
 
 
 def not_there_yet(result, check_mode):

@@ -7,7 +7,8 @@ completions hang, so only the watchdog (UNIT-watchdog.service) can restart it.
 The key comes from the VLLM_API_KEY environment variable (never argv). Prints one JSON line: seconds from
 the break to the first 200 answer with a choice, the unit's MainPID, NRestarts and InvocationID before and
 after, /health during the freeze, whether the frozen process is gone, the watchdog's journal lines since the
-break and when (seconds after the break) it decided to restart.
+break (after the first answer, until the watchdog has seen one too, at most 30 s) and when (seconds after the
+break) it decided to restart.
 """
 import json
 import os
@@ -48,6 +49,14 @@ def engine_pid(main_pid):
     return pids[0]
 
 
+def watchdog_journal(unit, since):
+    """The journal entries of the unit's watchdog since ``since`` (journalctl -o json)."""
+    out = subprocess.run(["journalctl", "-u", unit.replace(".service", "-watchdog.service"), "--since", since, "-o",
+                          "json", "--output-fields=MESSAGE", "--no-pager"], capture_output=True, text=True,
+                         check=False).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
 def main():
     unit, url, model, timeout = sys.argv[1:5]
     mode = sys.argv[5] if len(sys.argv) > 5 else "kill"
@@ -82,9 +91,13 @@ def main():
         time.sleep(0.5)
     if "frozen_pid" in extra:
         extra["frozen_gone"] = not os.path.exists("/proc/%d" % extra["frozen_pid"])
-    journal = [json.loads(line) for line in subprocess.run(
-        ["journalctl", "-u", unit.replace(".service", "-watchdog.service"), "--since", since, "-o", "json",
-         "--output-fields=MESSAGE", "--no-pager"], capture_output=True, text=True, check=False).stdout.splitlines()]
+    journal = watchdog_journal(unit, since)
+    # The watchdog asks every few seconds: give it time to see the answer this script already got.
+    settle = time.monotonic() + 30
+    while ok and time.monotonic() < settle and not any(
+            "answered its first completion since it started" in entry["MESSAGE"] for entry in journal):
+        time.sleep(1)
+        journal = watchdog_journal(unit, since)
     extra["watchdog"] = [entry["MESSAGE"] for entry in journal]
     # seconds from the break to the watchdog's restart decision
     extra["restart_at"] = [round(int(entry["__REALTIME_TIMESTAMP"]) / 1e6 - broke, 1) for entry in journal

@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """not_there_yet: the failures check mode cannot avoid on a host never deployed (messages as captured from
-`site.yml --check` on fresh lab hosts: apt without package lists, systemd_service before the unit exists)."""
+`site.yml --check` on fresh lab hosts: apt without package lists, systemd_service before the unit exists, copy
+into a directory not created yet)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ not_there_yet = CheckModeTests().tests()["not_there_yet"]
     "Could not find the requested service llmops-firewall.service: host",
     "Could not find the requested service rpcbind: host",
     "No package nfs-ganesha available.",
+    "Destination directory /var/lib/llmops-lab/monitoring does not exist",
 ])
 def test_only_in_check_mode(msg):
     result = {"failed": True, "changed": False, "msg": msg}
