@@ -5,7 +5,7 @@ kill (default): SIGKILL of the unit's main process (systemd restarts it). freeze
 process (VLLM::EngineCore, a child of the main process): the unit stays active and /health answers 200 while
 completions hang, so only the watchdog (UNIT-watchdog.service) can restart it.
 The key comes from the VLLM_API_KEY environment variable (never argv). Prints one JSON line: seconds from
-the break to the first 200 answer with a choice, the unit's MainPID, NRestarts and InvocationID before and
+the break to the first 200 answer with a choice from a new start of the unit (a new InvocationID), the unit's MainPID, NRestarts and InvocationID before and
 after, /health during the freeze, whether the frozen process is gone, the watchdog's journal lines since the
 break (after the first answer, until the watchdog has seen one too, at most 30 s) and when (seconds after the
 break) it decided to restart.
@@ -83,7 +83,9 @@ def main():
     while time.monotonic() - start < float(timeout):
         attempts += 1
         try:
-            if completion(url, model, key):
+            # Answered by a new start of the unit: systemd wakes a frozen engine (SIGCONT with SIGTERM) while it
+            # stops the old one, and that one may still answer a request on its way out.
+            if completion(url, model, key) and show(unit)["InvocationID"] != before["InvocationID"]:
                 ok = True
                 break
         except (OSError, urllib.error.URLError, ValueError):
