@@ -6,19 +6,11 @@ documentation for each filter is in the YAML file of the same name next to this 
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
-
-
-def _etc_hosts_block(hosts):
-    try:
-        return etc_hosts_block(hosts)
-    except ValueError as exc:
-        raise AnsibleFilterError("etc_hosts_block: %s" % exc)
 
 
 class FilterModule(object):
@@ -26,7 +18,7 @@ class FilterModule(object):
 
     def filters(self):
         return {
-            "etc_hosts_block": _etc_hosts_block,
+            "etc_hosts_block": _as_filter("etc_hosts_block", etc_hosts_block),
             "head_ports": head_ports,
             "hosts_by_value": hosts_by_value,
             "node_ip": node_ip,

@@ -6,16 +6,8 @@ filter is in the YAML file of the same name next to this one."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
+from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._monitoring import dashboard_metric_names, scrape_targets
-
-
-def _scrape_targets(*args, **kwargs):
-    try:
-        return scrape_targets(*args, **kwargs)
-    except ValueError as exc:
-        raise AnsibleFilterError("scrape_targets: %s" % exc)
 
 
 class FilterModule(object):
@@ -24,5 +16,5 @@ class FilterModule(object):
     def filters(self):
         return {
             "dashboard_metric_names": dashboard_metric_names,
-            "scrape_targets": _scrape_targets,
+            "scrape_targets": _as_filter("scrape_targets", scrape_targets),
         }

@@ -5,8 +5,9 @@
 
 Check mode does not download package lists, install packages or write units, so on a fresh host
 a task that depends on an earlier phase's work fails where a real run would succeed: apt does not
-know the package, systemd does not know the unit, copy finds no directory to write into. not_there_yet() tells such a failure apart from
-a real one, so the task reports what it would do (changed) instead of failing.
+know the package, systemd does not know the unit, copy finds no directory to write into.
+not_there_yet() tells such a failure apart from a real one, so the task reports what it would do
+(changed) instead of failing.
 """
 
 from __future__ import annotations

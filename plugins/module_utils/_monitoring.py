@@ -86,7 +86,8 @@ def scrape_targets(hosts, hostvars, head, cluster, ray_metrics_port, vllm_port=N
     (when ``vllm_port``), each with the labels cluster, node, role (ray_head, ray_worker, vllm) and, for the
     server, model. Node addresses follow the node IP rule (``ray_node_ip``, else the default IPv4 address).
     Raises ValueError naming the hosts without an address."""
-    missing = [h for h in hosts if not node_ip(hostvars[h])]
+    ips = dict((h, node_ip(hostvars[h])) for h in list(hosts) + [head])
+    missing = [h for h in hosts if not ips[h]]
     if missing:
         raise ValueError("no node IP for %s: gather facts (network) or set ray_node_ip" % ", ".join(missing))
     groups = []
@@ -94,9 +95,9 @@ def scrape_targets(hosts, hostvars, head, cluster, ray_metrics_port, vllm_port=N
         labels = {"cluster": cluster, "node": head, "role": "vllm"}
         if model:
             labels["model"] = model
-        groups.append({"targets": ["%s:%s" % (node_ip(hostvars[head]), vllm_port)], "labels": labels})
+        groups.append({"targets": ["%s:%s" % (ips[head], vllm_port)], "labels": labels})
     for host in hosts:
         ports = [ray_metrics_port] + (list(head_metrics_ports or []) if host == head else [])
-        groups.append({"targets": ["%s:%s" % (node_ip(hostvars[host]), port) for port in ports],
+        groups.append({"targets": ["%s:%s" % (ips[host], port) for port in ports],
                        "labels": {"cluster": cluster, "node": host, "role": "ray_head" if host == head else "ray_worker"}})
     return groups

@@ -43,7 +43,7 @@ def step(state, active, invocation, ok, failures_needed):
 
     ``active``: the unit is active; ``invocation``: its InvocationID (changes with every start, automatic
     restarts included); ``ok``: the completion answered (ignored when not active).
-    Events: ``inactive`` (not active: nothing counted), ``started`` (a new start was seen, then as below),
+    A new InvocationID starts a fresh state. Events: ``inactive`` (not active: nothing counted),
     ``first_answer``, ``answer``, ``recovered`` (an answer after failures), ``loading`` (no answer yet since
     this start: not counted), ``failure`` (counted) and ``restart`` (``failures_needed`` failures in a row).
     """
