@@ -9,6 +9,7 @@ from __future__ import annotations
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._validate import (
     argspec_problems,
     nfs_unreachable_problems,
+    python_version_problems,
     venv_python_problems,
 )
 
@@ -20,5 +21,6 @@ class FilterModule(object):
         return {
             "argspec_problems": argspec_problems,
             "nfs_unreachable_problems": nfs_unreachable_problems,
+            "python_version_problems": python_version_problems,
             "venv_python_problems": venv_python_problems,
         }

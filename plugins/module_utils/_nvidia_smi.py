@@ -8,7 +8,10 @@ Two modes are used, both machine-readable:
 * ``nvidia-smi --query-gpu=FIELDS --format=csv,noheader,nounits``: one CSV line per
   physical GPU with exactly the fields of :data:`QUERY_FIELDS`.
 * ``nvidia-smi -q -x``: the XML report; only ``<driver_version>``, ``<cuda_version>``
-  (the highest CUDA version the driver supports) and the ``<gpu>`` elements are read.
+  (the highest CUDA version the driver supports) and the ``<gpu>`` elements are read: per GPU its
+  identity and memory, and what says whether it is ready for CUDA work (:data:`READINESS_KEYS`):
+  persistence mode, MIG mode, the NVSwitch fabric's state and status, uncorrectable ECC counts and
+  row remapping.
 
 Nothing here runs a process: the module runs the commands and hands stdout/stderr in,
 so the parsers are unit-tested on real captured output (tests/unit/fixtures/nvidia-smi/).
@@ -35,6 +38,20 @@ QUERY_FIELDS = (
 _MISSING = ("[N/A]", "N/A", "[Not Supported]", "[Unknown Error]", "[Insufficient Permissions]", "")
 
 _MIB_RE = re.compile(r"^\s*(\d+)\s*(MiB)?\s*$")
+
+# Per-GPU readiness fields parse_xml() reads; gpu_facts adds them to the GPUs of the CSV query.
+READINESS_KEYS = (
+    "persistence_mode",
+    "mig_mode_current",
+    "mig_mode_pending",
+    "fabric_state",
+    "fabric_status",
+    "ecc_uncorrectable_volatile",
+    "ecc_uncorrectable_aggregate",
+    "remapped_rows_uncorrectable",
+    "remapped_rows_pending",
+    "remapped_rows_failure",
+)
 
 # Known failure texts -> (kind, hint).  Matched case-insensitively on stdout+stderr.
 _FAILURES = (
@@ -153,11 +170,64 @@ def _text(element, path):
     return None if found is None else _value(found.text)
 
 
+def _count(text):
+    """A counter cell: ``'0'`` -> 0; placeholders (``N/A`` where the GPU has no such counter) -> None."""
+    text = _value(text)
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def _yes_no(text):
+    """``'Yes'``/``'No'`` -> True/False; anything else (``N/A``) -> None."""
+    return {"yes": True, "no": False}.get((_value(text) or "").lower())
+
+
+def _uncorrectable(gpu, scope):
+    """``<ecc_errors><SCOPE>``'s uncorrectable counters, named as the XML names them.
+
+    Driver 580 on Hopper prints ``sram_uncorrectable_parity``, ``sram_uncorrectable_secded`` and
+    ``dram_uncorrectable``; older drivers print ``sram_uncorrectable``/``dram_uncorrectable``. Every
+    child whose tag contains ``uncorrectable`` is taken, so each driver's names come through.
+    Counters a GPU does not have (no ECC: ``N/A``) are None.
+    """
+    element = gpu.find("ecc_errors/" + scope)
+    if element is None:
+        return {}
+    return dict((child.tag, _count(child.text)) for child in element if "uncorrectable" in child.tag)
+
+
+def _readiness(gpu):
+    """The :data:`READINESS_KEYS` of one ``<gpu>`` element."""
+    return {
+        "persistence_mode": _text(gpu, "persistence_mode"),
+        "mig_mode_current": _text(gpu, "mig_mode/current_mig"),
+        "mig_mode_pending": _text(gpu, "mig_mode/pending_mig"),
+        "fabric_state": _text(gpu, "fabric/state"),
+        "fabric_status": _text(gpu, "fabric/status"),
+        "ecc_uncorrectable_volatile": _uncorrectable(gpu, "volatile"),
+        "ecc_uncorrectable_aggregate": _uncorrectable(gpu, "aggregate"),
+        "remapped_rows_uncorrectable": _count(_text(gpu, "remapped_rows/remapped_row_unc")),
+        "remapped_rows_pending": _yes_no(_text(gpu, "remapped_rows/remapped_row_pending")),
+        "remapped_rows_failure": _yes_no(_text(gpu, "remapped_rows/remapped_row_failure")),
+    }
+
+
 def parse_xml(stdout):
     """Parse ``nvidia-smi -q -x`` into driver_version, cuda_version, attached_gpus and gpus.
 
     ``gpus`` lists, per ``<gpu>`` element in document order: name, uuid, pci_bus_id,
-    minor_number and memory_total_mib (from ``<fb_memory_usage><total>``).
+    minor_number and memory_total_mib (from ``<fb_memory_usage><total>``), and the
+    :data:`READINESS_KEYS`:
+
+    * ``persistence_mode`` (``<persistence_mode>``), ``mig_mode_current``/``mig_mode_pending``
+      (``<mig_mode>``): ``'Enabled'``/``'Disabled'`` as printed, None where ``N/A``;
+    * ``fabric_state``/``fabric_status`` (``<fabric><state>``/``<status>``): as printed, e.g.
+      ``'In Progress'``/``'N/A'`` -> ``'In Progress'``/None while Fabric Manager registers the GPU,
+      ``'Completed'``/``'Success'`` once it did; None/None on GPUs outside an NVSwitch fabric;
+    * ``ecc_uncorrectable_volatile``/``ecc_uncorrectable_aggregate``: the uncorrectable counters of
+      ``<ecc_errors><volatile>``/``<aggregate>`` by XML name (see :func:`_uncorrectable`);
+    * ``remapped_rows_uncorrectable`` (``<remapped_row_unc>``, int), ``remapped_rows_pending`` and
+      ``remapped_rows_failure`` (``<remapped_row_pending>``, ``<remapped_row_failure>``: bool); None
+      on GPUs without row remapping.
     """
     try:
         root = ET.fromstring(stdout.strip())
@@ -169,21 +239,38 @@ def parse_xml(stdout):
     gpus = []
     for gpu in root.findall("gpu"):
         minor = _text(gpu, "minor_number")
-        gpus.append(
-            {
-                "name": _text(gpu, "product_name"),
-                "uuid": _text(gpu, "uuid"),
-                "pci_bus_id": _text(gpu, "pci/pci_bus_id") or gpu.get("id"),
-                "minor_number": int(minor) if minor and minor.isdigit() else None,
-                "memory_total_mib": parse_mib(_text(gpu, "fb_memory_usage/total")),
-            }
-        )
+        entry = {
+            "name": _text(gpu, "product_name"),
+            "uuid": _text(gpu, "uuid"),
+            "pci_bus_id": _text(gpu, "pci/pci_bus_id") or gpu.get("id"),
+            "minor_number": int(minor) if minor and minor.isdigit() else None,
+            "memory_total_mib": parse_mib(_text(gpu, "fb_memory_usage/total")),
+        }
+        entry.update(_readiness(gpu))
+        gpus.append(entry)
     return {
         "driver_version": _text(root, "driver_version"),
         "cuda_version": _text(root, "cuda_version"),
         "attached_gpus": int(attached) if attached and attached.isdigit() else None,
         "gpus": gpus,
     }
+
+
+def with_readiness(gpus, xml_gpus):
+    """The CSV query's ``gpus`` with each GPU's :data:`READINESS_KEYS` from :func:`parse_xml`'s ``gpus``.
+
+    GPUs are matched by UUID, else by PCI bus id; a GPU the XML report does not list gets None for each.
+    Returns new dicts; the inputs are not changed.
+    """
+    by_uuid = dict((gpu["uuid"], gpu) for gpu in xml_gpus if gpu.get("uuid"))
+    by_bus = dict((gpu["pci_bus_id"], gpu) for gpu in xml_gpus if gpu.get("pci_bus_id"))
+    merged = []
+    for gpu in gpus:
+        found = by_uuid.get(gpu.get("uuid")) or by_bus.get(gpu.get("pci_bus_id")) or {}
+        entry = dict(gpu)
+        entry.update((key, found.get(key)) for key in READINESS_KEYS)
+        merged.append(entry)
+    return merged
 
 
 def classify_failure(stdout, stderr):

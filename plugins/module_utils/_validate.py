@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import hosts_by_value
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._installability import major_minor
+
 # What vLLM's --api-key may hold here: no spaces or quotes (it travels in an env file and a header).
 API_KEY_RE = re.compile(r"^[A-Za-z0-9._~+/=-]{16,}$")
 API_KEY_RULE = "16+ characters of A-Z a-z 0-9 . _ ~ + / = -"
@@ -29,23 +32,43 @@ def _detail(result):
     return "rc %s%s" % (rc, (": " + stderr) if stderr else (", not found" if rc == 2 else ""))
 
 
-def venv_python_problems(host, python, python_result, venv, venv_result):
+def venv_python_problems(host, python, python_result, venv, venv_result, planned=""):
     """The venv's interpreter against python_venv_python on ``host``.
 
     ``python_result``/``venv_result``: results of running ``python`` / ``venv``/bin/python to print
     platform.python_version() (dicts with rc, stdout, stderr). python_venv does not rebuild an
     existing venv, so a venv of another Python version must be named before anything changes.
+    ``planned``: the major.minor version of the OS's Python for the pins when ``python`` is that one
+    (python_venv_python left empty): role system_deps installs it, so it need not run yet.
     """
-    if python_result.get("rc") != 0:
+    if python_result.get("rc") != 0 and not planned:
         return ["%s: python_venv_python '%s' does not run (%s): install it or set python_venv_python to an "
                 "installed Python 3" % (host, python, _detail(python_result))]
-    want = str(python_result.get("stdout") or "").strip()
+    want = str(python_result.get("stdout") or "").strip() if python_result.get("rc") == 0 else planned
     have = str(venv_result.get("stdout") or "").strip()
-    if venv_result.get("rc") == 0 and have != want:
+    if venv_result.get("rc") == 0 and have != want and major_minor(have) != want:
         return ["%s: the venv %s runs Python %s but python_venv_python (%s) is Python %s, and python_venv does not "
                 "rebuild an existing venv: point python_venv_python at a Python %s, or remove %s to rebuild it"
                 % (host, venv, have, python, want, have, venv)]
     return []
+
+
+def python_version_problems(by_host):
+    """One problem when the hosts' venv Pythons differ (Ray refuses a node whose Python differs, down to the patch
+    level). ``by_host``: ``{host: {"version": full or major.minor ("" unknown), "os": label}}``, in host order;
+    where a version is only planned (major.minor), all compare at that level. A cluster of several OS releases
+    is named as such (each release ships its own Python)."""
+    known = dict((h, v) for h, v in by_host.items() if v.get("version"))
+    partial = any(major_minor(v["version"]) == str(v["version"]).strip() for v in known.values())
+    versions = dict((h, major_minor(v["version"]) if partial else str(v["version"]).strip()) for h, v in known.items())
+    groups = hosts_by_value(versions, "Python {value} on {hosts}")
+    if len(groups) < 2:
+        return []
+    releases = hosts_by_value(dict((h, v.get("os") or "?") for h, v in known.items()), "{value} ({hosts})")
+    mixed = (" The hosts run %s: each release ships another Python, so give them one Python of the same version "
+             "(python_venv_python), or run one OS release on every node." % " and ".join(releases)) if len(releases) > 1 else ""
+    return ["python_venv_python runs %s: Ray and vLLM need the same Python version on every node. Fix: point "
+            "python_venv_python at the same Python version on every host.%s" % (" but ".join(groups), mixed)]
 
 
 def nfs_unreachable_problems(host, connect, server, path):

@@ -13,7 +13,9 @@ version_added: 0.1.0
 description:
   - Runs C(nvidia-smi --query-gpu=index,name,uuid,memory.total,compute_cap,driver_version,pci.bus_id
     --format=csv,noheader,nounits) for the per-GPU facts and C(nvidia-smi -q -x) for the highest
-    CUDA version the driver supports, both with C(LC_ALL=C).
+    CUDA version the driver supports and, per GPU, what says whether it is ready for CUDA work (persistence
+    mode, MIG mode, the NVSwitch fabric's state and status (Fabric Manager's registration on HGX/DGX
+    systems), uncorrectable ECC error counts and row remapping). Both run with C(LC_ALL=C).
   - Read-only; it runs the same commands in check mode.
   - Distinguishes a host without C(nvidia-smi), a driver that C(nvidia-smi) cannot talk to (kernel
     module not loaded, driver/library version mismatch) and a driver that sees no GPU.
@@ -53,6 +55,10 @@ notes:
   - C(compute_cap) is a query field of NVIDIA drivers 510 and newer; older drivers fail with a
     message saying so.
   - With MIG enabled the facts describe the physical GPUs, not the MIG instances.
+  - The fabric fields are V(null) (C(N/A)) on GPUs outside an NVSwitch fabric, e.g. PCIe cards and
+    single-GPU machines. On HGX/DGX systems CUDA fails with error 802 (C(system not yet initialized))
+    until C(nvidia-fabricmanager) has registered the GPU, that is until RV(gpus[].fabric_state) is
+    C(Completed) with RV(gpus[].fabric_status) C(Success).
 seealso:
   - name: nvidia-smi documentation
     description: The query fields and the XML report.
@@ -128,6 +134,56 @@ gpus:
       description: PCI bus id.
       type: str
       sample: "00000000:18:00.0"
+    persistence_mode:
+      description: Persistence mode as nvidia-smi prints it (C(Enabled) or C(Disabled)); V(null) where C(N/A).
+      type: str
+      sample: Enabled
+    mig_mode_current:
+      description:
+        - Current MIG mode (C(Enabled) or C(Disabled)); V(null) on GPUs without MIG.
+        - With C(Enabled), CUDA and so vLLM see MIG instances, not the whole GPU.
+      type: str
+      sample: Disabled
+    mig_mode_pending:
+      description: MIG mode after the next GPU reset (C(Enabled) or C(Disabled)); V(null) on GPUs without MIG.
+      type: str
+      sample: Disabled
+    fabric_state:
+      description:
+        - NVSwitch fabric registration state (C(<fabric><state>)) as nvidia-smi prints NVML's
+          C(nvmlGpuFabricState_t) - C(Not Supported), C(Not Started), C(In Progress) or C(Completed).
+        - V(null) (C(N/A)) on GPUs outside an NVSwitch fabric.
+      type: str
+      sample: Completed
+    fabric_status:
+      description:
+        - The registration's result (C(<fabric><status>)) once RV(gpus[].fabric_state) is C(Completed) - C(Success), or
+          an NVML error text such as C(Unknown Error); V(null) (C(N/A)) before that and outside a fabric.
+      type: str
+      sample: Success
+    ecc_uncorrectable_volatile:
+      description:
+        - Uncorrectable ECC error counts since the driver loaded, by the names of C(<ecc_errors><volatile>) (driver 580
+          on Hopper - C(sram_uncorrectable_parity), C(sram_uncorrectable_secded), C(dram_uncorrectable)).
+        - A counter the GPU does not have is V(null); empty without an C(<ecc_errors>) report.
+      type: dict
+      sample: {"dram_uncorrectable": 0, "sram_uncorrectable_parity": 0, "sram_uncorrectable_secded": 0}
+    ecc_uncorrectable_aggregate:
+      description: The same counters over the GPU's lifetime (C(<ecc_errors><aggregate>)).
+      type: dict
+      sample: {"dram_uncorrectable": 0, "sram_uncorrectable_parity": 0, "sram_uncorrectable_secded": 0}
+    remapped_rows_uncorrectable:
+      description: Rows remapped for uncorrectable errors (C(<remapped_rows><remapped_row_unc>)); V(null) without row remapping.
+      type: int
+      sample: 0
+    remapped_rows_pending:
+      description: Whether a row remap waits for a GPU reset (C(Pending) of C(Remapped Rows)); V(null) without row remapping.
+      type: bool
+      sample: false
+    remapped_rows_failure:
+      description: Whether a row remapping failed (C(Remapping Failure Occurred)); V(null) without row remapping.
+      type: bool
+      sample: false
 nvidia_smi_path:
   description: The nvidia-smi that ran; V(null) when none was found.
   returned: always
@@ -160,6 +216,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import
     parse_query_csv,
     parse_xml,
     query_gpu_command,
+    with_readiness,
     xml_command,
 )
 
@@ -247,13 +304,14 @@ def run_module(module):
         if rc == 0:
             report = parse_xml(stdout)
         elif no_devices:
-            report = {"driver_version": None, "cuda_version": None, "attached_gpus": 0}
+            report = {"driver_version": None, "cuda_version": None, "attached_gpus": 0, "gpus": []}
         else:
             module.fail_json(msg=failure_message(cmd, rc, stdout, stderr)[1], **result)
     except NvidiaSmiParseError as exc:
         module.fail_json(msg="Cannot parse the output of '%s': %s" % (" ".join(cmd), exc), **result)
 
     result["driver_present"] = True
+    result["gpus"] = with_readiness(result["gpus"], report["gpus"])
     drivers = sorted(set(gpu["driver_version"] for gpu in result["gpus"] if gpu["driver_version"]))
     result["driver_version"] = drivers[0] if drivers else report["driver_version"]
     result["cuda_version"] = report["cuda_version"]

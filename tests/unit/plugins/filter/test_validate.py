@@ -99,7 +99,8 @@ def test_declared_nodes():
 
 @pytest.mark.parametrize("facts,label,supported", [
     ({"distribution": "Debian", "distribution_version": "12.7", "distribution_major_version": "12"}, "Debian 12", True),
-    ({"distribution": "Debian", "distribution_version": "13.1", "distribution_major_version": "13"}, "Debian 13", False),
+    ({"distribution": "Debian", "distribution_version": "13.1", "distribution_major_version": "13"}, "Debian 13", True),
+    ({"distribution": "Debian", "distribution_version": "11.9", "distribution_major_version": "11"}, "Debian 11", False),
     ({"distribution": "Ubuntu", "distribution_version": "22.04", "distribution_major_version": "22"}, "Ubuntu 22.04", True),
     ({"distribution": "Ubuntu", "distribution_version": "23.10", "distribution_major_version": "23"}, "Ubuntu 23.10", False),
     ({"distribution": "Rocky", "distribution_version": "9.4", "distribution_major_version": "9"}, "Rocky 9", True),
@@ -110,3 +111,52 @@ def test_os_support(facts, label, supported):
     got = Os().filters()["os_support"](facts)
     assert (got["label"], got["supported"]) == (label, supported)
     assert "Debian 12" in got["supported_os"]
+    assert bool(got["packages"]) == bool(got["python"]) == supported
+
+
+@pytest.mark.parametrize("label,python,version", [
+    ("Debian 12", "python3", "3.11"), ("Debian 13", "python3", "3.13"), ("Ubuntu 24.04", "python3", "3.12"),
+    # The OS's python3 is too old for vLLM 0.33 / Ray 2.60 (3.10, 3.9): the distribution's 3.11 instead.
+    ("Ubuntu 22.04", "python3.11", "3.11"), ("Rocky 9", "python3.11", "3.11"), ("RedHat 9", "python3.11", "3.11"),
+])
+def test_os_support_python(label, python, version):
+    from ansible_collections.llmops.ray_vllm.plugins.filter.os_support import FilterModule as Os
+    distribution, release = label.split()
+    got = Os().filters()["os_support"]({"distribution": distribution, "distribution_version": release,
+                                        "distribution_major_version": release.split(".")[0]})
+    assert (got["python"], got["python_version"]) == (python, version)
+    # The interpreter's own packages are what system_deps installs (its dev headers and venv support).
+    assert [p for p in got["packages"] if p.startswith(python)] or python == "python3"
+    assert any(p.startswith(python) and p.endswith(("-dev", "-devel")) for p in got["packages"])
+
+
+def test_venv_python_problems_with_the_planned_os_python():
+    """python_venv_python left empty on a fresh Ubuntu 22.04: python3.11 does not run yet (system_deps installs it)."""
+    missing = {"rc": 2, "stdout": "", "stderr": ""}
+    assert F["venv_python_problems"]("h", "python3.11", missing, "/opt/v", missing, "3.11") == []
+    # An existing venv of another minor version is still named, against the planned one.
+    venv = {"rc": 0, "stdout": "3.10.12", "stderr": ""}
+    assert F["venv_python_problems"]("h", "python3.11", missing, "/opt/v", venv, "3.11") == [
+        "h: the venv /opt/v runs Python 3.10.12 but python_venv_python (python3.11) is Python 3.11, and python_venv does "
+        "not rebuild an existing venv: point python_venv_python at a Python 3.10.12, or remove /opt/v to rebuild it"]
+    assert F["venv_python_problems"]("h", "python3.11", missing, "/opt/v", dict(venv, stdout="3.11.0rc1"), "3.11") == []
+
+
+def test_python_version_problems():
+    same = {"head": {"version": "3.11.2", "os": "Debian 12"}, "w1": {"version": "3.11.2", "os": "Debian 12"}}
+    assert F["python_version_problems"](same) == []
+    # A planned major.minor compares at that level; an unknown version is left to venv_python_problems.
+    assert F["python_version_problems"]({"head": {"version": "3.11.2", "os": "Debian 12"},
+                                         "w1": {"version": "3.11", "os": "Ubuntu 22.04"},
+                                         "w2": {"version": "", "os": "Debian 12"}}) == []
+    patch = dict(same, w1={"version": "3.11.4", "os": "Debian 12"})
+    assert F["python_version_problems"](patch) == [
+        "python_venv_python runs Python 3.11.2 on head but Python 3.11.4 on w1: Ray and vLLM need the same Python version "
+        "on every node. Fix: point python_venv_python at the same Python version on every host."]
+    mixed = {"head": {"version": "3.13.5", "os": "Debian 13"}, "w1": {"version": "3.11.2", "os": "Debian 12"},
+             "w2": {"version": "3.13.5", "os": "Debian 13"}}
+    assert F["python_version_problems"](mixed) == [
+        "python_venv_python runs Python 3.13.5 on head, w2 but Python 3.11.2 on w1: Ray and vLLM need the same Python "
+        "version on every node. Fix: point python_venv_python at the same Python version on every host. The hosts run "
+        "Debian 13 (head, w2) and Debian 12 (w1): each release ships another Python, so give them one Python of the "
+        "same version (python_venv_python), or run one OS release on every node."]

@@ -16,6 +16,7 @@ import pytest
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import (
     QUERY_FIELDS,
+    READINESS_KEYS,
     NvidiaSmiParseError,
     classify_failure,
     first_line,
@@ -23,6 +24,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import
     parse_query_csv,
     parse_xml,
     query_gpu_command,
+    with_readiness,
     xml_command,
 )
 
@@ -212,3 +214,141 @@ def test_xml_rejects_garbage(stdout):
 def test_query_fields_are_the_captured_ones():
     header = read("h100", "query-gpu_csv.csv").splitlines()[0]
     assert tuple(cell.split("[")[0].strip() for cell in header.split(",")) == QUERY_FIELDS
+
+
+def q_sections(machine):
+    """``nvidia-smi -q`` text: {section path: value} for the lines this test compares, e.g.
+    ``('Fabric', 'State')`` or ``('ECC Errors', 'Volatile', 'DRAM Uncorrectable')`` (4 spaces per level)."""
+    values, path = {}, []
+    for line in read(machine, "nvidia-smi_-q.txt").splitlines():
+        if not line.startswith("    ") or not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 4 - 1
+        name, sep, value = line.strip().partition(" : ")
+        path = path[:depth] + [name.strip()]
+        if sep:
+            values[tuple(path)] = value.strip()
+    return values
+
+
+def na_none(value):
+    """nvidia-smi's N/A as parse_xml returns it."""
+    return None if value == "N/A" else value
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_xml_readiness_matches_text_report(machine):
+    """The readiness fields parsed from the XML report equal what ``nvidia-smi -q`` printed as text."""
+    (gpu,) = parse_xml(read(machine, "nvidia-smi_-q_-x.xml"))["gpus"]
+    text = q_sections(machine)
+    assert gpu["persistence_mode"] == text[("Persistence Mode",)]
+    assert gpu["mig_mode_current"] == text[("MIG Mode", "Current")]
+    assert gpu["mig_mode_pending"] == text[("MIG Mode", "Pending")]
+    assert gpu["fabric_state"] == na_none(text[("Fabric", "State")])
+    assert gpu["fabric_status"] == na_none(text[("Fabric", "Status")])
+    for scope in ("Volatile", "Aggregate"):
+        counts = gpu["ecc_uncorrectable_" + scope.lower()]
+        assert counts["dram_uncorrectable"] == int(text[("ECC Errors", scope, "DRAM Uncorrectable")])
+        assert counts["sram_uncorrectable_parity"] == int(text[("ECC Errors", scope, "SRAM Uncorrectable Parity")])
+        assert counts["sram_uncorrectable_secded"] == int(text[("ECC Errors", scope, "SRAM Uncorrectable SEC-DED")])
+    assert gpu["remapped_rows_uncorrectable"] == int(text[("Remapped Rows", "Uncorrectable Error")])
+    assert gpu["remapped_rows_pending"] is {"Yes": True, "No": False}[text[("Remapped Rows", "Pending")]]
+    assert gpu["remapped_rows_failure"] is {"Yes": True, "No": False}[text[("Remapped Rows", "Remapping Failure Occurred")]]
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_xml_readiness_matches_plain_table(machine):
+    """Persistence-M, MIG M. and Volatile Uncorr. ECC of the plain ``nvidia-smi`` table agree with the XML."""
+    (gpu,) = parse_xml(read(machine, "nvidia-smi_-q_-x.xml"))["gpus"]
+    table = read(machine, "nvidia-smi.txt").splitlines()
+    row = next(i for i, line in enumerate(table) if re.match(r"^\|\s+0\s", line))
+    persistence, ecc = re.search(r"(On|Off)\s+\|.*\|\s+(\S+)\s+\|$", table[row]).groups()
+    mig = re.search(r"(\S+)\s+\|$", table[row + 2]).group(1)
+    assert gpu["persistence_mode"] == {"On": "Enabled", "Off": "Disabled"}[persistence]
+    assert gpu["mig_mode_current"] == mig
+    assert sum(gpu["ecc_uncorrectable_volatile"].values()) == int(ecc)
+
+
+def test_h100_readiness_exact():
+    (gpu,) = parse_xml(read("h100", "nvidia-smi_-q_-x.xml"))["gpus"]
+    zero = {"dram_uncorrectable": 0, "sram_uncorrectable_parity": 0, "sram_uncorrectable_secded": 0}
+    assert dict((key, gpu[key]) for key in READINESS_KEYS) == {
+        "persistence_mode": "Enabled",
+        "mig_mode_current": "Disabled",
+        "mig_mode_pending": "Disabled",
+        # Single GPU, no NVSwitch: nvidia-smi prints N/A for both.
+        "fabric_state": None,
+        "fabric_status": None,
+        # sram_threshold_exceeded (aggregate) and the correctable counters are not uncorrectable counts.
+        "ecc_uncorrectable_volatile": zero,
+        "ecc_uncorrectable_aggregate": zero,
+        "remapped_rows_uncorrectable": 0,
+        "remapped_rows_pending": False,
+        "remapped_rows_failure": False,
+    }
+
+
+def derived_xml(replacements):
+    """DERIVED input: the real H100 XML with exact substrings replaced (each must occur once)."""
+    xml = read("h100", "nvidia-smi_-q_-x.xml")
+    for old, new in replacements:
+        assert xml.count(old) == 1, old
+        xml = xml.replace(old, new)
+    return xml
+
+
+def test_derived_counts_and_flags():
+    """DERIVED input (no capture with errors exists): non-zero counters and Yes flags are read as such."""
+    xml = derived_xml([
+        ("<volatile>\n\t\t\t\t<sram_correctable>0</sram_correctable>\n\t\t\t\t<sram_uncorrectable_parity>0<",
+         "<volatile>\n\t\t\t\t<sram_correctable>0</sram_correctable>\n\t\t\t\t<sram_uncorrectable_parity>3<"),
+        ("<remapped_row_unc>0<", "<remapped_row_unc>2<"),
+        ("<remapped_row_pending>No<", "<remapped_row_pending>Yes<"),
+        ("<remapped_row_failure>No<", "<remapped_row_failure>Yes<"),
+        ("<current_mig>Disabled<", "<current_mig>Enabled<"),
+        ("<persistence_mode>Enabled<", "<persistence_mode>Disabled<"),
+    ])
+    (gpu,) = parse_xml(xml)["gpus"]
+    assert gpu["ecc_uncorrectable_volatile"]["sram_uncorrectable_parity"] == 3
+    assert gpu["ecc_uncorrectable_aggregate"]["sram_uncorrectable_parity"] == 0
+    assert (gpu["remapped_rows_uncorrectable"], gpu["remapped_rows_pending"], gpu["remapped_rows_failure"]) == (2, True, True)
+    assert (gpu["mig_mode_current"], gpu["persistence_mode"]) == ("Enabled", "Disabled")
+
+
+def test_older_xml_without_readiness_elements():
+    """DERIVED input: a <gpu> without the readiness elements (older drivers lack <fabric>, <remapped_rows>)."""
+    xml = "<nvidia_smi_log><driver_version>470.1</driver_version><gpu id='0'><uuid>GPU-x</uuid></gpu></nvidia_smi_log>"
+    (gpu,) = parse_xml(xml)["gpus"]
+    assert dict((key, gpu[key]) for key in READINESS_KEYS) == dict(
+        (key, {} if key.startswith("ecc_") else None) for key in READINESS_KEYS
+    )
+
+
+def test_older_ecc_names_come_through():
+    """DERIVED input: drivers before the SRAM parity/SEC-DED split name the counter sram_uncorrectable."""
+    xml = ("<nvidia_smi_log><gpu id='0'><ecc_errors><volatile><sram_correctable>0</sram_correctable>"
+           "<sram_uncorrectable>1</sram_uncorrectable><dram_uncorrectable>N/A</dram_uncorrectable></volatile>"
+           "</ecc_errors></gpu></nvidia_smi_log>")
+    (gpu,) = parse_xml(xml)["gpus"]
+    assert gpu["ecc_uncorrectable_volatile"] == {"sram_uncorrectable": 1, "dram_uncorrectable": None}
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+def test_with_readiness_merges_by_uuid(machine):
+    gpus = parse_query_csv(read(machine, "query-gpu_csv_noheader_nounits.csv"))
+    xml_gpus = parse_xml(read(machine, "nvidia-smi_-q_-x.xml"))["gpus"]
+    merged = with_readiness(gpus, xml_gpus)
+    assert [dict((k, g[k]) for k in QUERY_FIELDS_KEYS) for g in merged] == [dict((k, g[k]) for k in QUERY_FIELDS_KEYS) for g in gpus]
+    assert merged[0]["persistence_mode"] == xml_gpus[0]["persistence_mode"]
+    assert "persistence_mode" not in gpus[0]  # inputs unchanged
+
+
+def test_with_readiness_by_bus_id_and_missing():
+    xml_gpus = [{"uuid": None, "pci_bus_id": "B", "persistence_mode": "Enabled"}]
+    merged = with_readiness([{"uuid": "GPU-1", "pci_bus_id": "B"}, {"uuid": "GPU-2", "pci_bus_id": "C"}], xml_gpus)
+    assert merged[0]["persistence_mode"] == "Enabled"
+    assert merged[1]["persistence_mode"] is None
+    assert set(READINESS_KEYS) <= set(merged[1])
+
+
+QUERY_FIELDS_KEYS = ("index", "name", "uuid", "memory_total_mib", "compute_capability", "driver_version", "pci_bus_id")

@@ -16,6 +16,7 @@ import stat
 import pytest
 
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import READINESS_KEYS
 from ansible_collections.llmops.ray_vllm.plugins.modules import gpu_facts
 from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module as harness_run
 
@@ -91,15 +92,10 @@ def test_real_capture(tmp_path, machine, check_mode):
     assert res["nvidia_smi_path"] == path
     assert res["ansible_facts"]["nvidia"]["gpu_count"] == res["gpu_count"]
     assert res["ansible_facts"]["nvidia"]["gpus"] == res["gpus"]
-    assert sorted(res["gpus"][0]) == [
-        "compute_capability",
-        "driver_version",
-        "index",
-        "memory_total_mib",
-        "name",
-        "pci_bus_id",
-        "uuid",
-    ]
+    assert sorted(res["gpus"][0]) == sorted(
+        ["compute_capability", "driver_version", "index", "memory_total_mib", "name", "pci_bus_id", "uuid"]
+        + list(READINESS_KEYS)
+    )
     # Both commands ran (in check mode too) with LC_ALL=C.
     assert (tmp_path / "calls.log").read_text().splitlines() == ["C|" + QUERY, "C|-q -x"]
 
@@ -110,6 +106,27 @@ def test_h100_values(tmp_path):
     assert (res["driver_version"], res["cuda_version"], res["gpu_count"]) == ("580.159.04", "13.0", 1)
     assert res["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"
     assert res["gpus"][0]["compute_capability"] == "9.0"
+    # Readiness from the XML report, merged into the query's GPU (single GPU: no NVSwitch fabric).
+    gpu = res["gpus"][0]
+    assert (gpu["persistence_mode"], gpu["mig_mode_current"], gpu["mig_mode_pending"]) == ("Enabled", "Disabled", "Disabled")
+    assert (gpu["fabric_state"], gpu["fabric_status"]) == (None, None)
+    assert gpu["ecc_uncorrectable_volatile"] == {"dram_uncorrectable": 0, "sram_uncorrectable_parity": 0, "sram_uncorrectable_secded": 0}
+    assert (gpu["remapped_rows_uncorrectable"], gpu["remapped_rows_pending"], gpu["remapped_rows_failure"]) == (0, False, False)
+
+
+def test_fabric_in_progress_derived(tmp_path):
+    """DERIVED input: the real H100 XML with its <fabric> state/status set to the values of a real HGX paste
+    (fixtures/nvidia-smi/pasted/gpu-operator-2511_fabric-in-progress.txt: In Progress, N/A); no XML of an
+    NVSwitch system was available."""
+    xml = open(os.path.join(FIXTURES, "h100", "nvidia-smi_-q_-x.xml"), encoding="utf-8").read()
+    fabric = "<fabric>\n\t\t\t<state>N/A</state>"
+    assert xml.count(fabric) == 1
+    derived = tmp_path / "derived.xml"
+    derived.write_text(xml.replace(fabric, "<fabric>\n\t\t\t<state>In Progress</state>"))
+    path = fake_nvidia_smi(tmp_path, query=os.path.join(FIXTURES, "h100", "query-gpu_csv_noheader_nounits.csv"), xml=derived)
+    res = run_module({"nvidia_smi_path": path}).result
+    assert (res["gpus"][0]["fabric_state"], res["gpus"][0]["fabric_status"]) == ("In Progress", None)
+    assert res["ansible_facts"]["nvidia"]["gpus"][0]["fabric_state"] == "In Progress"
 
 
 def test_found_on_path(tmp_path, monkeypatch):
