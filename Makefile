@@ -19,7 +19,7 @@ SANITY_DIR := .cache/sanity/ansible_collections/llmops/ray_vllm
 # 48.9 min); only less work shortens it. `make molecule` runs the lanes without the static checks;
 # `make molecule SCENARIOS=x` runs x alone.
 LANE_A ?= default preflight system_deps cuda_check vllm_server
-LANE_B ?= ray_cluster python_venv model_storage
+LANE_B ?= ray_cluster python_venv model_storage debian13
 MULTINODE ?= multinode
 # multinode's test sequence up to verify (create also prepares); tests/e2e then runs on its converged lab, then its cleanup (teardown checks).
 MULTINODE_STEPS := syntax create converge idempotence check verify

@@ -1,8 +1,8 @@
-"""lab: turn this one Linux machine into N real Debian 12 hosts for testing llmops.ray_vllm.
+"""lab: turn this one Linux machine into N real Debian hosts for testing llmops.ray_vllm.
 
-Each lab host is a systemd-nspawn container booted with systemd (``-b``) from a debootstrap'd
-bookworm rootfs that is built once and cached under ``$LLMOPS_LAB_CACHE`` (default
-``/var/cache/llmops-lab``).  Every host gets:
+Each lab host is a systemd-nspawn container booted with systemd (``-b``) from a debootstrap'd rootfs of
+its release, Debian 12 (bookworm, the default) or Debian 13 (trixie), each built once per machine and
+cached under ``$LLMOPS_LAB_CACHE`` (default ``/var/cache/llmops-lab``).  Every host gets:
 
 * its own on-disk overlay of that rootfs (its own /etc, /opt, /tmp, /var; nothing in RAM only),
 * its own network namespace with one IP on a private bridge (10.213.<index>.0/24) and a default
@@ -16,17 +16,20 @@ Packages reach the hosts as they reach an air-gapped GPU cluster, through servic
 10.213.255.1 (an address of this machine on its loopback device, reachable from every lab bridge):
 a caching apt proxy on port 3142 (tests/lab/aptproxy.py: Debian packages, each downloaded once per
 machine and cached under the lab cache) and pypiserver on port 3141 over a wheelhouse filled once
-per machine (``lab wheelhouse``).
+per machine (``lab wheelhouse``; wheels for the Python of every release: 3.11 and 3.13).
 
 Commands (run as root):
-  lab up N | --hosts NAME[=GROUP+GROUP],...   create/boot the hosts (idempotent) and write an inventory
+  lab up N | --hosts NAME[@RELEASE][=GROUP+GROUP],... [--release RELEASE]
+                                             create/boot the hosts (idempotent) and write an inventory;
+                                             RELEASE: bookworm (default) or trixie, per host or for all
   lab down [--all]                           remove every container, veth, bridge, mount, process
-  lab status                                 hosts, IPs, PIDs, state, memory
+  lab status                                 hosts, IPs, releases, PIDs, state, memory
   lab ssh HOST [COMMAND...]                  ssh into a host as root
   lab reboot HOST...                         reboot hosts (systemctl reboot inside, then boot again)
   lab inventory                              print the Ansible inventory (YAML)
-  lab wheelhouse REQUIREMENT... | -r FILE    fill the local package index (once per machine; also
-                                             builds the lab's vLLM platform plugin, TEST ONLY)
+  lab wheelhouse REQUIREMENT... | -r FILE    fill the local package index (once per machine and Python of
+                                             each release, --release to pick; also builds the lab's vLLM
+                                             platform plugin, TEST ONLY)
   lab services up|down|status                the apt proxy and the package index
   lab prereqs [--install]                    check (or install) what the lab needs on this machine
 

@@ -14,7 +14,8 @@ from . import __doc__ as LAB_DOC
 from . import wheelhouse
 from .hosts import (boot, container_pss_kib, host_running, host_state, inventory_yaml, ssh_argv, wait_ready, wait_stopped,
                     write_inventory, write_keys, write_known_hosts)
-from .labs import all_labs, find_host, lab_dir, lab_lock, load_lab, parse_hosts, pick_index, require_lab, save_lab
+from .labs import (DEFAULT_RELEASE, RELEASES, all_labs, find_host, host_release, host_specs, lab_dir, lab_lock, load_lab,
+                   parse_hosts, pick_index, require_lab, save_lab)
 from .net import LAB_NET, ensure_host_network, ensure_network, host_record, remove_host_network, remove_network
 from .rootfs import build_base, prepare_rootfs, unmount_root
 from .services import services_down, services_line, services_ok, services_up
@@ -30,7 +31,7 @@ PREREQS = {
     "rsync": "rsync",
 }
 SHUTDOWN_GRACE = 30
-STATUS_ROW = "  %-12s %-14s %-8s %-8s %-9s %s"
+STATUS_ROW = "  %-12s %-14s %-9s %-8s %-8s %-9s %s"
 
 
 # ---------------------------------------------------------------- prerequisites
@@ -69,8 +70,11 @@ def selected_labs(args):
 def cmd_up(args):
     t0 = time.monotonic()
     ensure_prereqs(args.install)
-    wanted = parse_hosts(args.count, args.hosts, args.name)
+    wanted = parse_hosts(args.count, args.hosts, args.name, args.release)
     with locked(lab_lock(args.name)):
+        # Under the lab's own lock only: a release's first base build (minutes) keeps no other lab waiting.
+        for release in sorted({release for _host, _groups, release in wanted}):
+            build_base(release)
         lab = up_locked(args, wanted, t0)
         if lab is None:
             return 0
@@ -79,7 +83,7 @@ def cmd_up(args):
     log("lab %r: %d hosts up in %.1fs; inventory: %s"
         % (args.name, len(lab["hosts"]), time.monotonic() - t0, os.path.join(lab_dir(args.name), "inventory.yml")))
     for h in lab["hosts"]:
-        log("  %-12s %-14s %s" % (h["name"], h["ip"], ",".join(h["groups"])))
+        log("  %-12s %-14s %-9s %s" % (h["name"], h["ip"], host_release(h), ",".join(h["groups"])))
     return 0
 
 
@@ -89,10 +93,11 @@ def up_locked(args, wanted, t0):
     with locked():
         lab = load_lab(args.name)
         if lab:
-            have = [(h["name"], h["groups"]) for h in lab["hosts"]]
+            have = host_specs(lab["hosts"])
             if have != wanted:
                 raise LabError("lab %r exists with other hosts (%s); run 'lab down --name %s' first"
-                               % (args.name, ", ".join(host for host, _groups in have), args.name))
+                               % (args.name, ", ".join("%s@%s" % (host, release) for host, _groups, release in have),
+                                  args.name))
             if all(host_running(h) for h in lab["hosts"]) and services_ok():
                 wait_ready(lab, lab["hosts"], 30)
                 write_inventory(lab, args.inventory)
@@ -102,10 +107,9 @@ def up_locked(args, wanted, t0):
         else:
             index = pick_index(args.name)
             lab = {"name": args.name, "index": index, "created": time.time(),
-                   "hosts": [host_record(args.name, index, pos, host, groups)
-                             for pos, (host, groups) in enumerate(wanted, start=1)]}
+                   "hosts": [host_record(args.name, index, pos, host, groups, release)
+                             for pos, (host, groups, release) in enumerate(wanted, start=1)]}
             save_lab(lab)
-        build_base()
         services_up()
         ensure_network(lab)
         pubkey = write_keys(lab)
@@ -179,13 +183,13 @@ def cmd_status(args):
     bad = 0
     for lab in labs:
         log("lab %r (%s):" % (lab["name"], LAB_NET.format(index=lab["index"])))
-        log(STATUS_ROW % ("HOST", "IP", "PID", "STATE", "MEM(MiB)", "GROUPS"))
+        log(STATUS_ROW % ("HOST", "IP", "RELEASE", "PID", "STATE", "MEM(MiB)", "GROUPS"))
         for h in lab["hosts"]:
             state = host_state(h)
             bad += state != "running"
             pss = container_pss_kib(h["pid"]) if state != "stopped" else None
             mem = "%.0f" % (pss / 1024) if pss else "-"
-            log(STATUS_ROW % (h["name"], h["ip"], h["pid"] or "-", state, mem, ",".join(h["groups"])))
+            log(STATUS_ROW % (h["name"], h["ip"], host_release(h), h["pid"] or "-", state, mem, ",".join(h["groups"])))
     return 1 if (bad and args.check) else 0
 
 
@@ -226,7 +230,7 @@ def cmd_inventory(args):
 
 
 def cmd_wheelhouse(args):
-    wheelhouse.fill(args.python, args.requirements, args.requirement or [], args.force)
+    wheelhouse.fill(args.python, args.requirements, args.requirement or [], args.force, args.release)
     return 0
 
 
@@ -258,7 +262,9 @@ def build_parser():
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("up", help="create and boot hosts (idempotent)")
     p.add_argument("count", type=int, nargs="?")
-    p.add_argument("--hosts", help="NAME[=GROUP+GROUP],... instead of N")
+    p.add_argument("--hosts", help="NAME[@RELEASE][=GROUP+GROUP],... instead of N")
+    p.add_argument("--release", default=DEFAULT_RELEASE, choices=sorted(RELEASES),
+                   help="Debian release of the hosts whose spec names none (default: %(default)s)")
     p.add_argument("--inventory", help="also write the inventory to this path")
     p.add_argument("--install", action="store_true", help="apt-get install missing prerequisites")
     p.set_defaults(func=cmd_up)
@@ -282,7 +288,10 @@ def build_parser():
     p.add_argument("requirements", nargs="*")
     p.add_argument("-r", "--requirement", action="append")
     p.add_argument("--python", default=sys.executable,
-                   help="interpreter whose pip downloads (default: this one; use a Python of the hosts' version)")
+                   help="interpreter whose pip downloads for %s hosts (default: this one; use a Python %s)"
+                   % (DEFAULT_RELEASE, RELEASES[DEFAULT_RELEASE]))
+    p.add_argument("--release", action="append", choices=sorted(RELEASES),
+                   help="fill for the Python of this release's hosts only (repeatable; default: every release)")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_wheelhouse)
     p = sub.add_parser("services", help="the apt proxy and the package index")

@@ -6,7 +6,7 @@ import os
 import subprocess
 import time
 
-from .labs import host_paths, lab_dir, save_lab
+from .labs import host_paths, host_release, lab_dir, save_lab
 from .net import LAB_NET
 from .rootfs import SHARED_MOUNT
 from .services import APT_PORT, PYPI_PORT, SVC_IP
@@ -28,7 +28,18 @@ def boot(lab, h):
             # --network-namespace-path; without it nft/iptables fail (EPERM). It acts on the host's
             # own netns only (roles/host_firewall loads nftables rules there).
             "--capability=CAP_NET_ADMIN"]
-    h["pid"] = spawn(argv, p["log"])
+    h["pid"] = spawn(argv, p["log"], nspawn_env(os.environ))
+
+
+def nspawn_env(environ):
+    """The environment of a host's systemd-nspawn. Pure.
+
+    Without SYSTEMD_NSPAWN_TMPFS_TMP=0 nspawn mounts a tmpfs of 10% of this machine's RAM (2.4 GB) on the host's
+    /tmp: a lab host keeps its /tmp on disk, in its overlay, like the rest of it (pip's downloads for a Python 3.13
+    venv, the CUDA build of torch with its libraries, fill more than that; Debian 13's own tmpfs on /tmp is masked
+    in the base, rootfs.MASKED_UNITS).
+    """
+    return dict(environ, SYSTEMD_NSPAWN_TMPFS_TMP="0")
 
 
 def host_marker(h):
@@ -150,7 +161,7 @@ def inventory_yaml(lab):
            "    lab_outside_ip: %s" % lab["wan_ip"],
            "  hosts:"]
     for h in lab["hosts"]:
-        out += ["    %s:" % h["name"], "      ansible_host: %s" % h["ip"]]
+        out += ["    %s:" % h["name"], "      ansible_host: %s" % h["ip"], "      lab_release: %s" % host_release(h)]
     groups = {}
     for h in lab["hosts"]:
         for g in h["groups"]:

@@ -4,6 +4,7 @@ table that keeps lab traffic on this machine, and the stand-in for the outside w
 import ipaddress
 import os
 
+from .labs import DEFAULT_RELEASE
 from .util import ok, run, run_retrying
 
 LAB_NET = "10.213.{index}.0/24"
@@ -35,10 +36,11 @@ def names(lab, index):
     }
 
 
-def host_record(labname, index, pos, host, groups):
+def host_record(labname, index, pos, host, groups, release=DEFAULT_RELEASE):
     return {
         "name": host,
         "groups": groups,
+        "release": release,
         "ip": str(subnet(index).network_address + FIRST_HOST + pos),
         "netns": "llmops-%s-%s" % (labname, host),
         "veth": "llv%dh%d" % (index, pos),

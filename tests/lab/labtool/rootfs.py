@@ -1,5 +1,5 @@
-"""Root filesystems: the Debian base built once per machine with debootstrap and cached, and each
-host's on-disk overlay over it with the files that make the host itself."""
+"""Root filesystems: a Debian base per release (labs.RELEASES), built once per machine with debootstrap and
+cached, and each host's on-disk overlay over its release's base with the files that make the host itself."""
 
 import contextlib
 import os
@@ -7,55 +7,71 @@ import shutil
 import time
 import uuid
 
-from .labs import host_paths
+from .labs import DEFAULT_RELEASE, check_release, host_paths, host_release
 from .services import apt_proxy_url
 from .util import CACHE, LabError, locked, log, run, write
 
-SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
-# Bump when the base recipe changes: a new version builds a new cached rootfs.
+# Bump when the base recipe changes: a new version builds a new cached rootfs (of every release).
 BASE_VERSION = "3"
 BASE_PACKAGES = [
     "systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "python3-apt",
     "iproute2", "iputils-ping", "ca-certificates", "procps", "sudo", "netbase", "curl",
     "less", "kmod",
 ]
-# Timers that would run apt in the background and hold the dpkg lock during tests.
+# Timers that would run apt in the background and hold the dpkg lock during tests; and Debian 13's tmpfs on /tmp (half
+# the RAM): a lab host keeps its /tmp on disk like the rest of it (see hosts.nspawn_env; a Debian 12 base has no
+# tmp.mount to mask).
 MASKED_UNITS = ["apt-daily.timer", "apt-daily-upgrade.timer", "apt-daily.service",
-                "apt-daily-upgrade.service", "e2scrub_all.timer", "fstrim.timer"]
+                "apt-daily-upgrade.service", "e2scrub_all.timer", "fstrim.timer", "tmp.mount"]
 SHARED_MOUNT = "/mnt/models"
 
 
-def base_dir():
-    return os.path.join(CACHE, "rootfs", "%s-v%s" % (SUITE, BASE_VERSION))
+def base_dir(release=DEFAULT_RELEASE):
+    """The cached base rootfs of a release: <cache>/rootfs/<suite>-v<version>. Pure."""
+    return os.path.join(CACHE, "rootfs", "%s-v%s" % (check_release(release), BASE_VERSION))
 
 
-def build_base():
-    """Build the cached Debian rootfs once (debootstrap), reuse it afterwards."""
-    target = base_dir()
-    if os.path.exists(os.path.join(target, ".lab-base-complete")):
+def base_lock(release):
+    """The name of the lock under which a release's base is built (one per release: a machine builds each once,
+    and building one keeps no other lab waiting). Pure."""
+    return "base-" + check_release(release)
+
+
+def apt_sources(release):
+    """/etc/apt/sources.list of a release's hosts (through the lab's apt proxy, see prepare_rootfs). Pure."""
+    return ("deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n"
+            % (MIRROR, release, MIRROR, release, release))
+
+
+def base_ready(release):
+    return os.path.exists(os.path.join(base_dir(release), ".lab-base-complete"))
+
+
+def build_base(release=DEFAULT_RELEASE):
+    """Build a release's cached Debian rootfs once (debootstrap), reuse it afterwards. Whether it built one."""
+    target = base_dir(release)
+    if base_ready(release):
         return False
-    with locked("base"):
-        if os.path.exists(os.path.join(target, ".lab-base-complete")):
+    with locked(base_lock(release)):
+        if base_ready(release):
             return False
         tmp = target + ".build"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(os.path.dirname(tmp), exist_ok=True)
-        log("lab: building the %s base rootfs with debootstrap (once per machine)" % SUITE)
+        log("lab: building the %s base rootfs with debootstrap (once per machine)" % release)
         t0 = time.monotonic()
         res = run(["debootstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
-                   SUITE, tmp, MIRROR], check=False, capture=True)
+                   release, tmp, MIRROR], check=False, capture=True)
         if res.returncode != 0:
-            raise LabError("debootstrap failed (rc=%d); see the last lines:\n%s"
-                           % (res.returncode, "\n".join((res.stdout + res.stderr).splitlines()[-15:])))
+            raise LabError("debootstrap of %s failed (rc=%d); see the last lines:\n%s"
+                           % (release, res.returncode, "\n".join((res.stdout + res.stderr).splitlines()[-15:])))
         for name in os.listdir(os.path.join(tmp, "etc", "ssh")):
             if name.startswith("ssh_host_"):
                 os.unlink(os.path.join(tmp, "etc", "ssh", name))  # each host gets its own
         write(os.path.join(tmp, "etc", "machine-id"), "")
         write(os.path.join(tmp, "etc", "resolv.conf"), "# lab hosts have no DNS: peers are in /etc/hosts\n")
-        write(os.path.join(tmp, "etc", "apt", "sources.list"),
-              "deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n"
-              % (MIRROR, SUITE, MIRROR, SUITE, SUITE))
+        write(os.path.join(tmp, "etc", "apt", "sources.list"), apt_sources(release))
         write(os.path.join(tmp, "etc", "ssh", "sshd_config.d", "lab.conf"),
               "PermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n")
         for unit in MASKED_UNITS:
@@ -69,7 +85,7 @@ def build_base():
         write(os.path.join(tmp, ".lab-base-complete"), "built in %.0fs\n" % (time.monotonic() - t0))
         shutil.rmtree(target, ignore_errors=True)
         os.rename(tmp, target)
-        log("lab: base rootfs ready in %.0fs (%s)" % (time.monotonic() - t0, target))
+        log("lab: %s base rootfs ready in %.0fs (%s)" % (release, time.monotonic() - t0, target))
         return True
 
 
@@ -106,7 +122,7 @@ def prepare_rootfs(lab, h, pubkey):
     write(os.path.join(up, "etc", "hosts"), etc_hosts(lab, h))
     if not is_mounted(p["root"]):
         run(["mount", "-t", "overlay", "overlay", "-o",
-             "lowerdir=%s,upperdir=%s,workdir=%s" % (base_dir(), p["upper"], p["work"]), p["root"]])
+             "lowerdir=%s,upperdir=%s,workdir=%s" % (base_dir(host_release(h)), p["upper"], p["work"]), p["root"]])
 
 
 def unmount_root(lab, h):

