@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import PIN_RE, normalize_name, versions_equal
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import parse_pin, versions_equal
 
 # manylinux2014 is manylinux_2_17; pip expands it to the older manylinux2010/manylinux1 itself, but not
 # manylinux_2_X to the lower X, so every one from 17 to the host's glibc is named.
@@ -100,12 +100,9 @@ def install_checks(hosts, pins, index, timeout=10):
         for tag in pip_platforms(target["glibc"], target["arch"]):
             platform_args += ["--platform", tag]
         for pin in pins:
-            match = PIN_RE.search(str(pin))
-            if not match:
-                raise ValueError("%r is not an exact pin like 'ray[default]==2.60.0'" % (pin,))
-            name = normalize_name(match.group(1))
+            name, version = parse_pin(pin)
             checks.append({
-                "target": target, "pin": str(pin), "name": name, "version": match.group(3),
+                "target": target, "pin": str(pin), "name": name, "version": version,
                 "args": (["--isolated", "index", "versions", "--disable-pip-version-check", "--timeout", str(timeout),
                           "--retries", "1", "--python-version", target["python"], "--implementation", "cp"]
                          + platform_args + _index_args(index) + [name]),

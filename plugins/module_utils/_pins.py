@@ -32,18 +32,20 @@ def inexact_pins(pins):
     return [pin for pin in pins if not PIN_RE.search(str(pin))]
 
 
+def parse_pin(pin):
+    """``(normalised name, version)`` of an exact pin. Raises ValueError on a pin that is not exact."""
+    match = PIN_RE.search(str(pin))
+    if not match:
+        raise ValueError("%r is not an exact pin like 'ray[default]==2.60.0'" % (pin,))
+    return normalize_name(match.group(1)), match.group(3)
+
+
 def pin_map(pins):
     """``{normalised name: version}`` of exact ``pins`` (a later pin of the same name wins).
 
     Raises ValueError on a pin that is not exact.
     """
-    out = {}
-    for pin in pins:
-        match = PIN_RE.search(str(pin))
-        if not match:
-            raise ValueError("%r is not an exact pin like 'ray[default]==2.60.0'" % (pin,))
-        out[normalize_name(match.group(1))] = match.group(3)
-    return out
+    return dict(parse_pin(pin) for pin in pins)
 
 
 def versions_equal(have, want):

@@ -55,12 +55,12 @@ def venv_python_problems(host, python, python_result, venv, venv_result, planned
 
 def python_version_problems(by_host):
     """One problem when the hosts' venv Pythons differ (Ray refuses a node whose Python differs, down to the patch
-    level). ``by_host``: ``{host: {"version": full or major.minor ("" unknown), "os": label}}``, in host order;
+    level). ``by_host``: ``{host: {"python": full or major.minor ("" unknown), "os": label}}``, in host order;
     where a version is only planned (major.minor), all compare at that level. A cluster of several OS releases
     is named as such (each release ships its own Python)."""
-    known = dict((h, v) for h, v in by_host.items() if v.get("version"))
-    partial = any(major_minor(v["version"]) == str(v["version"]).strip() for v in known.values())
-    versions = dict((h, major_minor(v["version"]) if partial else str(v["version"]).strip()) for h, v in known.items())
+    known = dict((h, v) for h, v in by_host.items() if v.get("python"))
+    partial = any(major_minor(v["python"]) == str(v["python"]).strip() for v in known.values())
+    versions = dict((h, major_minor(v["python"]) if partial else str(v["python"]).strip()) for h, v in known.items())
     groups = hosts_by_value(versions, "Python {value} on {hosts}")
     if len(groups) < 2:
         return []

@@ -143,18 +143,18 @@ def test_venv_python_problems_with_the_planned_os_python():
 
 
 def test_python_version_problems():
-    same = {"head": {"version": "3.11.2", "os": "Debian 12"}, "w1": {"version": "3.11.2", "os": "Debian 12"}}
+    same = {"head": {"python": "3.11.2", "os": "Debian 12"}, "w1": {"python": "3.11.2", "os": "Debian 12"}}
     assert F["python_version_problems"](same) == []
     # A planned major.minor compares at that level; an unknown version is left to venv_python_problems.
-    assert F["python_version_problems"]({"head": {"version": "3.11.2", "os": "Debian 12"},
-                                         "w1": {"version": "3.11", "os": "Ubuntu 22.04"},
-                                         "w2": {"version": "", "os": "Debian 12"}}) == []
-    patch = dict(same, w1={"version": "3.11.4", "os": "Debian 12"})
+    assert F["python_version_problems"]({"head": {"python": "3.11.2", "os": "Debian 12"},
+                                         "w1": {"python": "3.11", "os": "Ubuntu 22.04"},
+                                         "w2": {"python": "", "os": "Debian 12"}}) == []
+    patch = dict(same, w1={"python": "3.11.4", "os": "Debian 12"})
     assert F["python_version_problems"](patch) == [
         "python_venv_python runs Python 3.11.2 on head but Python 3.11.4 on w1: Ray and vLLM need the same Python version "
         "on every node. Fix: point python_venv_python at the same Python version on every host."]
-    mixed = {"head": {"version": "3.13.5", "os": "Debian 13"}, "w1": {"version": "3.11.2", "os": "Debian 12"},
-             "w2": {"version": "3.13.5", "os": "Debian 13"}}
+    mixed = {"head": {"python": "3.13.5", "os": "Debian 13"}, "w1": {"python": "3.11.2", "os": "Debian 12"},
+             "w2": {"python": "3.13.5", "os": "Debian 13"}}
     assert F["python_version_problems"](mixed) == [
         "python_venv_python runs Python 3.13.5 on head, w2 but Python 3.11.2 on w1: Ray and vLLM need the same Python "
         "version on every node. Fix: point python_venv_python at the same Python version on every host. The hosts run "
