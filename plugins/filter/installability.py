@@ -8,7 +8,7 @@ filter is in the YAML file of the same name next to this one."""
 from __future__ import annotations
 
 from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._installability import install_checks, installability_problems
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._installability import install_checks, installability_problems, source_args
 
 
 class FilterModule(object):
@@ -18,4 +18,5 @@ class FilterModule(object):
         return {
             "install_checks": _as_filter("install_checks", install_checks),
             "installability_problems": installability_problems,
+            "venv_source_args": _as_filter("venv_source_args", source_args),
         }

