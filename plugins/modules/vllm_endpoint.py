@@ -1,0 +1,199 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: vllm_endpoint
+short_description: Read a vLLM OpenAI server in one call - its unit, its recorded plan, /health, /v1/models, a completion
+version_added: 0.1.0
+description:
+  - Asks C(/health) and C(/v1/models), then, when C(/health) answers 200, one chat completion; optionally reads the
+    server's systemd unit (C(systemctl show)) and the plan recorded next to it (JSON).
+  - One module run on the host instead of one task per request (the readiness wait and the status of role
+    P(llmops.ray_vllm.vllm_server#role)). Never fails for a server that does not answer; the caller decides from
+    what it returns (for example with C(until)).
+author:
+  - llmops.ray_vllm maintainers (@llmops)
+options:
+  url:
+    description: Base URL of the server, for example V(http://127.0.0.1:8000).
+    type: str
+    required: true
+  api_key:
+    description: Bearer token (vLLM's C(--api-key)); empty for none.
+    type: str
+    default: ""
+  model:
+    description: Model name the completion asks for; empty asks the first model C(/v1/models) lists.
+    type: str
+    default: ""
+  fallback_model:
+    description:
+      - Model name asked when O(model) is empty and C(/v1/models) lists none, after the C(served_model_name) of
+        O(plan_file).
+    type: str
+    default: ""
+  prompt:
+    description: The user message of the completion.
+    type: str
+    default: Say hello.
+  max_tokens:
+    description: C(max_tokens) of the completion.
+    type: int
+    default: 16
+  completion_timeout:
+    description: Seconds the completion may take (a hung engine answers C(/health) but no completion).
+    type: float
+    default: 30
+  http_timeout:
+    description: Seconds C(/health) and C(/v1/models) may take.
+    type: float
+    default: 10
+  unit:
+    description: systemd unit whose C(LoadState), C(ActiveState), C(SubState), C(NRestarts) and C(MainPID) are read; empty reads none.
+    type: str
+    default: ""
+  plan_file:
+    description: JSON file read as RV(plan) (C({}) when missing or not JSON); empty reads none.
+    type: path
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; asks the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
+seealso:
+  - module: ansible.builtin.uri
+"""
+
+EXAMPLES = r"""
+- name: Wait until vLLM answers a completion
+  llmops.ray_vllm.vllm_endpoint:
+    url: http://127.0.0.1:8000
+    api_key: "{{ vllm_api_key }}"
+    model: tiny
+    prompt: ping
+    max_tokens: 1
+  register: __vllm
+  until: __vllm.ready
+  retries: 60
+  delay: 10
+"""
+
+RETURN = r"""
+health:
+  description: HTTP status of C(/health); -1 when nothing answered.
+  returned: always
+  type: int
+  sample: 200
+models_status:
+  description: HTTP status of C(/v1/models); -1 when nothing answered.
+  returned: always
+  type: int
+  sample: 200
+models:
+  description: The model ids C(/v1/models) lists.
+  returned: always
+  type: list
+  elements: str
+  sample: [tiny]
+model:
+  description: The model the completion asked for.
+  returned: always
+  type: str
+  sample: tiny
+completion:
+  description:
+    - The completion - C(status) (HTTP status, -1 when nothing answered, C(not asked) when C(/health) was not 200),
+      C(tokens) (generated, from C(usage)), C(text), C(choices), C(seconds), C(error) (body or connection error when
+      not 200), C(timed_out).
+  returned: always
+  type: dict
+  sample: {"status": 200, "tokens": 16, "text": "Hello", "choices": 1, "seconds": 0, "error": "", "timed_out": false}
+ready:
+  description: C(/health) 200, O(model) listed by C(/v1/models) and a completion with a choice (false without O(model)).
+  returned: always
+  type: bool
+unit:
+  description: The unit's properties (C({}) without O(unit)).
+  returned: always
+  type: dict
+  sample: {"ActiveState": "active", "SubState": "running", "NRestarts": "0", "MainPID": "4123", "LoadState": "loaded"}
+plan:
+  description: The JSON of O(plan_file) (C({}) without it, or when it is missing).
+  returned: always
+  type: dict
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import (
+    opener,
+    parse_systemctl_show,
+    probe,
+    ready,
+)
+
+UNIT_PROPERTIES = "LoadState,ActiveState,SubState,NRestarts,MainPID"
+
+
+def build_module():
+    return AnsibleModule(
+        argument_spec=dict(
+            url=dict(type="str", required=True),
+            api_key=dict(type="str", default="", no_log=True),
+            model=dict(type="str", default=""),
+            fallback_model=dict(type="str", default=""),
+            prompt=dict(type="str", default="Say hello."),
+            max_tokens=dict(type="int", default=16, no_log=False),
+            completion_timeout=dict(type="float", default=30),
+            http_timeout=dict(type="float", default=10),
+            unit=dict(type="str", default=""),
+            plan_file=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+
+
+def _plan(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else {}
+    except (IOError, OSError, ValueError):
+        return {}
+
+
+def run_module(module, open_=None):
+    p = module.params
+    plan = _plan(p["plan_file"]) if p["plan_file"] else {}
+    recorded = plan.get("served_model_name")
+    recorded = recorded[0] if isinstance(recorded, list) and recorded else recorded
+    result = probe(p["url"].rstrip("/"), open_ or opener(p["api_key"], p["http_timeout"]), p["model"],
+                   recorded or p["fallback_model"], p["prompt"], p["max_tokens"], p["completion_timeout"])
+    result["ready"] = bool(p["model"]) and ready(result, p["model"])
+    unit = {}
+    if p["unit"]:
+        _rc, out, _err = module.run_command(["systemctl", "show", p["unit"], "--property=" + UNIT_PROPERTIES])
+        unit = parse_systemctl_show(out)
+    result.update(unit=unit, plan=plan)
+    module.exit_json(changed=False, **result)
+
+
+def main():
+    run_module(build_module())
+
+
+if __name__ == "__main__":
+    main()
