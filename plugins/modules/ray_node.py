@@ -163,9 +163,12 @@ options:
     type: bool
     default: false
   start_timeout:
-    description: Seconds to wait after C(ray start) for the GCS to list this node as alive.
+    description:
+      - Seconds to wait after C(ray start) for the GCS to list this node as alive.
+      - A head starts its GCS, dashboard and agents first; a Debian 13 lab head, on a machine running three other lab
+        deployments at once, was not listed within 60 s.
     type: float
-    default: 60
+    default: 120
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -340,7 +343,7 @@ def build_module():
         service_group=dict(type="str"),
         mounts=dict(type="list", elements="path", default=[]),
         restart_on_change=dict(type="bool", default=False),
-        start_timeout=dict(type="float", default=60),
+        start_timeout=dict(type="float", default=120),
     )
     return AnsibleModule(
         argument_spec=spec,
