@@ -20,11 +20,6 @@ from ansible.module_utils.urls import Request
 NOT_ASKED = "not asked"
 
 
-def parse_systemctl_show(text):
-    """``systemctl show --property=...`` output as a dict (``{}`` for no output)."""
-    return dict(line.split("=", 1) for line in (text or "").splitlines() if "=" in line)
-
-
 def opener(api_key="", timeout=10.0):
     """``open(method, url, body=None, timeout=None) -> (status, body bytes)``; status -1 with the error text when
     nothing answered (``timed out`` in it for a deadline), the body of an HTTP error status too."""

@@ -138,12 +138,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import (
-    opener,
-    parse_systemctl_show,
-    probe,
-    ready,
-)
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import parse_systemctl_show
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import opener, probe, ready
 
 UNIT_PROPERTIES = "LoadState,ActiveState,SubState,NRestarts,MainPID"
 

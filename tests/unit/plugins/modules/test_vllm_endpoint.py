@@ -122,12 +122,6 @@ def test_nothing_listening_and_health_not_200(server):
     assert (gone["health"], gone["models_status"], gone["completion"]["status"]) == (-1, -1, ep.NOT_ASKED)
 
 
-def test_systemctl_show_as_captured():
-    with open(os.path.join(FIXTURES, "systemd", "show_active.txt")) as f:
-        assert ep.parse_systemctl_show(f.read())["ActiveState"] == "active"
-    assert ep.parse_systemctl_show("") == {}
-
-
 def test_the_module_reads_the_plan_and_asks_its_served_name(server, tmp_path):
     s = server()
     plan = tmp_path / "plan.json"
