@@ -140,7 +140,15 @@ def _read(path):
 
 
 def _attributes(module, entry, changed):
-    """Owner, group and mode of an existing path, as ansible.builtin.file sets them; True if changed."""
+    """Owner, group and mode of an existing path, as ansible.builtin.file sets them (check mode: whether they would
+    change); True if changed. In check mode an owner or group that does not exist yet (made by an earlier task that
+    check mode only reported) counts as a change."""
+    if module.check_mode:
+        try:
+            pwd.getpwnam(entry["owner"])
+            grp.getgrnam(entry["group"])
+        except KeyError:
+            return True
     args = dict(path=entry["path"], owner=entry["owner"], group=entry["group"], mode=entry["mode"],
                 secontext=[None, None, None], attributes=None)
     return module.set_fs_attributes_if_different(args, changed, expand=False)
@@ -172,7 +180,7 @@ def ensure(module, entry, check):
     path = entry["path"]
     if entry["state"] == "directory":
         if os.path.isdir(path):
-            return _attributes(module, entry, False) if not check else _would_change(entry), None
+            return _attributes(module, entry, False), None
         if os.path.exists(path):
             module.fail_json(msg="%s exists and is not a directory" % path)
         if not check:
@@ -194,21 +202,7 @@ def ensure(module, entry, check):
             _write(module, entry, data)
     if old is None and check:
         return True, diff
-    changed = diff is not None
-    if check:
-        return _would_change(entry) or changed, diff
-    return _attributes(module, entry, changed), diff
-
-
-def _would_change(entry):
-    """Check mode: whether owner, group or mode of an existing path differ. An owner or group that does not exist
-    yet (created by an earlier task that check mode only reported) counts as a change."""
-    st = os.lstat(entry["path"])
-    try:
-        uid, gid = pwd.getpwnam(entry["owner"]).pw_uid, grp.getgrnam(entry["group"]).gr_gid
-    except KeyError:
-        return True
-    return st.st_uid != uid or st.st_gid != gid or (st.st_mode & 0o7777) != int(entry["mode"], 8)
+    return _attributes(module, entry, diff is not None), diff
 
 
 def run_module(module):
