@@ -10,6 +10,7 @@ instead of one per request. Pure apart from the HTTP opener, which tests replace
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import time
@@ -18,6 +19,26 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import Request
 
 NOT_ASKED = "not asked"
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# The options of module vllm_endpoint (its documentation is the module's); the wait_* and progress_interval ones
+# are its action's (plugins/action/vllm_endpoint.py), which asks the module until the server is ready.
+ARGUMENT_SPEC = dict(
+    url=dict(type="str", required=True),
+    api_key=dict(type="str", default="", no_log=True),
+    model=dict(type="str", default=""),
+    fallback_model=dict(type="str", default=""),
+    prompt=dict(type="str", default="Say hello."),
+    max_tokens=dict(type="int", default=16, no_log=False),
+    completion_timeout=dict(type="float", default=30),
+    http_timeout=dict(type="float", default=10),
+    unit=dict(type="str", default=""),
+    journal_lines=dict(type="int", default=0),
+    plan_file=dict(type="path"),
+    wait_timeout=dict(type="float", default=0),
+    wait_delay=dict(type="float", default=5),
+    progress_interval=dict(type="float", default=30),
+)
+WAIT_OPTIONS = ("wait_timeout", "wait_delay", "progress_interval")
 
 
 def opener(api_key="", timeout=10.0):
@@ -81,6 +102,36 @@ def probe(url, open_, model="", fallback_model="", prompt="Say hello.", max_toke
     status, answer = open_("POST", url + "/v1/chat/completions", request, completion_timeout)
     result["completion"] = completion_summary(status, answer, time.monotonic() - start)
     return result
+
+
+def duration(seconds):
+    """'45 s', '2 min 5 s', '1 h 3 min': how long a wait has lasted, for a progress line."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return "%d s" % seconds
+    if seconds < 3600:
+        return "%d min %d s" % divmod(seconds, 60)
+    return "%d h %d min" % (seconds // 3600, seconds % 3600 // 60)
+
+
+def progress_line(result, seconds, width=160):
+    """One line on a server that is not ready yet, for the readiness wait's progress:
+    'vLLM loading: 2 min 5 s, unit active/running, /health no answer, journal: <its last line>' (Ray's colours
+    and a progress bar's carriage returns taken out of it)."""
+    unit = result.get("unit") or {}
+    state = "unit %s/%s, " % (unit.get("ActiveState", "?"), unit.get("SubState", "?")) if unit else ""
+    health = result.get("health")
+    if health == 200:
+        c = result.get("completion") or {}
+        answer = "/health 200, completion %s" % c.get("status")
+        if c.get("status") != 200 and c.get("error"):
+            answer += " (%s)" % " ".join(str(c["error"]).split())[:60]
+    else:
+        answer = "/health %s" % ("no answer" if health == -1 else health)
+    lines = [" ".join(ANSI_ESCAPE.sub("", line).split()) for line in result.get("journal") or []]
+    lines = [line for line in lines if line]
+    journal = ", journal: %s" % lines[-1][:width] if lines else ""
+    return "vLLM loading: %s, %s%s%s" % (duration(seconds), state, answer, journal)
 
 
 def ready(result, served_name):

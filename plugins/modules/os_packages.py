@@ -40,20 +40,12 @@ options:
 extends_documentation_fragment:
   - action_common_attributes
   - action_common_attributes.flow
+  - llmops.ray_vllm.controller_action
 attributes:
   check_mode:
     support: full
     details: On the Debian family it reports the missing packages as a change without calling apt.
   diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
     support: none
 notes:
   - Used by the roles system_deps, host_firewall and model_storage.

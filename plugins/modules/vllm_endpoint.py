@@ -54,25 +54,50 @@ options:
     type: float
     default: 10
   unit:
-    description: systemd unit whose C(LoadState), C(ActiveState), C(SubState), C(NRestarts) and C(MainPID) are read; empty reads none.
+    description:
+      - systemd unit whose C(LoadState), C(ActiveState), C(SubState), C(Result), C(NRestarts), C(MainPID) and
+        C(ExecMainStatus) are read; empty reads none.
     type: str
     default: ""
+  journal_lines:
+    description: Number of the last journal lines of O(unit) returned as RV(journal); 0 reads none.
+    type: int
+    default: 0
   plan_file:
     description: JSON file read as RV(plan) (C({}) when missing or not JSON); empty reads none.
     type: path
+  wait_timeout:
+    description:
+      - Seconds to ask again (every O(wait_delay) seconds, on the controller's clock) until the server is RV(ready);
+        0 asks once. The module returns what the last try read, RV(ready) false when the time ran out.
+      - While it waits, a line on the server's progress goes to the controller's standard error every
+        O(progress_interval) seconds - the time waited, the unit's state, what C(/health) or the completion answered
+        and the last line of the unit's journal (C(vLLM loading - 2 min 5 s, unit active/running, /health 503,
+        journal - ...)).
+    type: float
+    default: 0
+  wait_delay:
+    description: Seconds between tries while waiting (O(wait_timeout)).
+    type: float
+    default: 5
+  progress_interval:
+    description: Seconds between progress lines while waiting (O(wait_timeout)); 0 prints none.
+    type: float
+    default: 30
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
+  - llmops.ray_vllm.controller_action
 attributes:
   check_mode:
     support: full
     details: Read-only; asks the same in check mode.
   diff_mode:
     support: none
-  platform:
-    support: full
-    platforms: posix
 seealso:
   - module: ansible.builtin.uri
+notes:
+  - The wait (O(wait_timeout)) runs in the module's action on the controller, one module run per try.
 """
 
 EXAMPLES = r"""
@@ -83,10 +108,9 @@ EXAMPLES = r"""
     model: tiny
     prompt: ping
     max_tokens: 1
+    wait_timeout: 600
   register: __vllm
-  until: __vllm.ready
-  retries: 60
-  delay: 10
+  failed_when: not __vllm.ready
 """
 
 RETURN = r"""
@@ -123,6 +147,19 @@ ready:
   description: C(/health) 200, O(model) listed by C(/v1/models) and a completion with a choice (false without O(model)).
   returned: always
   type: bool
+journal:
+  description: The last O(journal_lines) lines of the unit's journal (C([]) without O(unit) or O(journal_lines)).
+  returned: always
+  type: list
+  elements: str
+tries:
+  description: How many times the server was asked (1 without O(wait_timeout)).
+  returned: always
+  type: int
+waited:
+  description: Seconds from the first try to the last answer.
+  returned: always
+  type: float
 unit:
   description: The unit's properties (C({}) without O(unit)).
   returned: always
@@ -139,27 +176,13 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import parse_systemctl_show
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import opener, probe, ready
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import ARGUMENT_SPEC, opener, probe, ready
 
-UNIT_PROPERTIES = "LoadState,ActiveState,SubState,NRestarts,MainPID"
+UNIT_PROPERTIES = "LoadState,ActiveState,SubState,Result,NRestarts,MainPID,ExecMainStatus"
 
 
 def build_module():
-    return AnsibleModule(
-        argument_spec=dict(
-            url=dict(type="str", required=True),
-            api_key=dict(type="str", default="", no_log=True),
-            model=dict(type="str", default=""),
-            fallback_model=dict(type="str", default=""),
-            prompt=dict(type="str", default="Say hello."),
-            max_tokens=dict(type="int", default=16, no_log=False),
-            completion_timeout=dict(type="float", default=30),
-            http_timeout=dict(type="float", default=10),
-            unit=dict(type="str", default=""),
-            plan_file=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
+    return AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
 
 def _plan(path):
@@ -183,7 +206,12 @@ def run_module(module, open_=None):
     if p["unit"]:
         _rc, out, _err = module.run_command(["systemctl", "show", p["unit"], "--property=" + UNIT_PROPERTIES])
         unit = parse_systemctl_show(out)
-    result.update(unit=unit, plan=plan)
+    journal = []
+    if p["unit"] and p["journal_lines"] > 0:
+        _rc, out, _err = module.run_command(["journalctl", "--unit", p["unit"], "--lines", str(p["journal_lines"]),
+                                             "--no-pager", "--output", "cat"])
+        journal = out.rstrip("\n").split("\n") if out else []  # lines end at newlines only (a progress bar's \r)
+    result.update(unit=unit, journal=journal, plan=plan)
     module.exit_json(changed=False, **result)
 
 

@@ -133,3 +133,44 @@ def test_the_module_reads_the_plan_and_asks_its_served_name(server, tmp_path):
     named = run_module(vllm_endpoint, dict(url=s.url, api_key=KEY, model="tiny", plan_file=str(tmp_path / "none")))
     assert named.result["ready"] is True and named.result["plan"] == {}
     assert KEY not in json.dumps(named.result)
+
+
+def journal(lines=None):
+    """The journal of vllm.service on a lab head from its start to its first answer (journal_start.txt), the first
+    ``lines`` lines of it: what a try of the readiness wait reads at that point of the start."""
+    with open(os.path.join(CAPTURES, "journal_start.txt"), newline="") as f:
+        return f.read().split("\n")[:lines]  # as the module splits journalctl's output: a progress bar's \r stays
+
+
+def test_durations():
+    assert [ep.duration(s) for s in (0, 44.6, 60, 125, 3599, 3600, 3725)] == [
+        "0 s", "45 s", "1 min 0 s", "2 min 5 s", "59 min 59 s", "1 h 0 min", "1 h 2 min"]
+
+
+def test_progress_line_while_the_server_loads():
+    """Nothing listening yet: the time waited, the unit's state, and the journal's last line (cut to its width)."""
+    lines = journal(12)
+    result = dict(health=-1, unit={"ActiveState": "active", "SubState": "running"}, journal=lines + ["", "  "])
+    line = ep.progress_line(result, 95.2)
+    assert line.startswith("vLLM loading: 1 min 35 s, unit active/running, /health no answer, journal: ")
+    assert line.endswith(" ".join(lines[-1].split())[:160])
+    assert len(ep.progress_line(dict(result, journal=["x" * 500]), 1, width=80)) < 160
+    # Ray's worker lines come coloured (ANSI escapes) into vLLM's journal: the line is plain text
+    coloured = journal(30)
+    assert "\x1b[" in coloured[-1]
+    assert ep.progress_line(dict(result, journal=coloured), 61).endswith(
+        "journal: (pid=4380) Triton is installed, but doesn't include CPU backend. Disabling Triton.")
+    # a progress bar of a Ray worker: its carriage return is a space
+    assert ep.progress_line(dict(result, journal=journal(44)), 61).endswith(
+        "journal: (RayWorkerProc pid=4380) Loading safetensors checkpoint shards: 100% Completed | 1/1 [00:00<00:00, "
+        "106.62it/s]")
+
+
+def test_progress_line_of_a_server_that_answers_health_but_no_completion(server):
+    """/health 200 but the completion fails (a real answer of the stand-in: 401 without the key): the status and
+    the start of the error; without a unit or a journal, no such parts."""
+    s = server()
+    result = ep.probe(s.url, ep.opener("wrong", 5), "tiny")
+    line = ep.progress_line(result, 30)
+    assert line.startswith("vLLM loading: 30 s, /health 200, completion 401 (")
+    assert "journal" not in line and "unit" not in line
