@@ -10,6 +10,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._validate import (
     argspec_problems,
     nfs_unreachable_problems,
     python_version_problems,
+    run_phases,
     venv_python_problems,
 )
 
@@ -22,5 +23,6 @@ class FilterModule(object):
             "argspec_problems": argspec_problems,
             "nfs_unreachable_problems": nfs_unreachable_problems,
             "python_version_problems": python_version_problems,
+            "run_phases": run_phases,
             "venv_python_problems": venv_python_problems,
         }

@@ -93,3 +93,26 @@ def argspec_problems(results):
     return ["role %s: %s. Fix: give these variables the type and choices roles/%s/README.md lists"
             % (r["item"], "; ".join(r["argument_errors"]), r["item"])
             for r in results if r.get("argument_errors")]
+
+
+# site.yml's phases: the tag of each of its plays after validate (playbooks/site.yml).
+SITE_PHASES = ("preflight", "deps", "venv", "firewall", "storage", "ray", "vllm", "monitoring")
+# Tags that select no phase of their own: validate alone (``--tags validate`` checks everything).
+_NO_PHASE_TAGS = ("always", "validate")
+
+
+def run_phases(run_tags, skip_tags=()):
+    """The phases of site.yml that a run with ``--tags run_tags`` / ``--skip-tags skip_tags`` executes
+    (``ansible_run_tags``, ``ansible_skip_tags``), in site.yml's order; validate checks the inputs of those.
+
+    Every phase when the run selects all (``all``), none beyond validate (``--tags validate``), or a tag that
+    is not a phase's (a role's own task tag, ``tagged``: what it runs is not known here, so every check stays).
+    """
+    run_tags = [str(tag) for tag in (run_tags or ["all"])]
+    skip = set(str(tag) for tag in (skip_tags or []))
+    if "all" in run_tags or all(tag in _NO_PHASE_TAGS for tag in run_tags) \
+            or any(tag not in SITE_PHASES + _NO_PHASE_TAGS for tag in run_tags):
+        selected = SITE_PHASES
+    else:
+        selected = [phase for phase in SITE_PHASES if phase in run_tags]
+    return [phase for phase in selected if phase not in skip]

@@ -160,3 +160,24 @@ def test_python_version_problems():
         "version on every node. Fix: point python_venv_python at the same Python version on every host. The hosts run "
         "Debian 13 (head, w2) and Debian 12 (w1): each release ships another Python, so give them one Python of the "
         "same version (python_venv_python), or run one OS release on every node."]
+
+
+ALL_PHASES = ["preflight", "deps", "venv", "firewall", "storage", "ray", "vllm", "monitoring"]
+
+
+@pytest.mark.parametrize("run_tags,skip_tags,phases", [
+    (["all"], [], ALL_PHASES),
+    ([], [], ALL_PHASES),
+    (["ray"], [], ["ray"]),
+    (["vllm", "ray"], [], ["ray", "vllm"]),
+    (["ray", "always"], [], ["ray"]),
+    # validate alone checks everything
+    (["validate"], [], ALL_PHASES),
+    # a role's own task tag: what it runs is not known, every check stays
+    (["ray", "cuda_check"], [], ALL_PHASES),
+    (["tagged"], [], ALL_PHASES),
+    (["all"], ["monitoring", "storage"], ["preflight", "deps", "venv", "firewall", "ray", "vllm"]),
+    (["vllm"], ["vllm"], []),
+])
+def test_run_phases(run_tags, skip_tags, phases):
+    assert F["run_phases"](run_tags, skip_tags) == phases

@@ -36,6 +36,20 @@ def test_role_options_refuses(role, entry, text):
         role_options(role, entry)
 
 
+def test_a_spec_file_is_parsed_once_and_read_again_when_it_changes(tmp_path):
+    """The parse is kept per file (validate asks for each spec once per host and loop item); a caller changing
+    what it got does not change the next answer; an edited file is read again."""
+    meta = tmp_path / "roles" / "r" / "meta"
+    meta.mkdir(parents=True)
+    spec = meta / "argument_specs.yml"
+    spec.write_text("argument_specs:\n  main:\n    options:\n      r_port: {type: int, default: 1}\n")
+    first = role_options("r", root=str(tmp_path))
+    first["r_port"]["default"] = 99
+    assert role_options("r", root=str(tmp_path)) == {"r_port": {"type": "int", "default": 1}}
+    spec.write_text("argument_specs:\n  main:\n    options:\n      r_port: {type: int, default: 22}\n")
+    assert role_options("r", root=str(tmp_path))["r_port"]["default"] == 22
+
+
 def test_values_are_the_inventorys_else_the_spec_default():
     inventory = {"ray_cluster_port": 7000}
     values = role_values({"ray_cluster": ["ray_cluster_port", "ray_cluster_dashboard_port"]},
