@@ -18,10 +18,14 @@ here; tests/tools/fake_hub.yml) started first:
    the JSON output) on the head, then on every worker in parallel over ssh, then polls ``ray status`` on
    the head until every node is active. Rounds alternate; both times and the ratio are printed
    (target <= 1.2x).
-4. Scaling: fresh deploy of 1 and 5 lab hosts (vLLM on the head only), next to step 1's 3, when free
+4. Venv install, pip against uv: role python_venv alone into a new venv path on the 3 hosts at once, once with
+   ``python_venv_installer: pip`` and once with ``uv`` (the default; uv is installed into the venv with pip
+   first, which counts), same pins and package index; the install tasks' times and their ratio.
+5. Scaling: fresh deploy of 1 and 5 lab hosts (vLLM on the head only), next to step 1's 3, when free
    memory and disk allow, judged from what step 1's hosts used; the check and its verdict are printed.
 
-The load average is printed at the start, before each timed run and at the end: the machine is shared.
+A SUMMARY block at the end sets the re-run, the ``--tags ray`` ratio and pip/uv side by side. The load
+average is printed at the start, before each timed run and at the end: the machine is shared.
 """
 
 import datetime
@@ -45,6 +49,7 @@ STATE = "/var/lib/llmops-lab"
 VENV = "/opt/vllm_env"
 TARGET_RERUN_S = 15.0
 TARGET_RATIO = 1.2
+INSTALLERS = ("pip", "uv")
 RAY_ROUNDS = 2
 DISK_MARGIN_MB = 8 * 1024
 MEM_RESERVE_MB = 3 * 1024
@@ -367,7 +372,36 @@ def ray_compare(bl, deploy):
         "%.1f s); ratio role/bash %.2fx wall, %.2fx play-only (target <= %.1fx: %s)" % (
             " / ".join("%.1f" % x for x in bash_t), b, " / ".join("%.1f" % x for x in role_t), r, p,
             r / b, p / b, TARGET_RATIO, "met" if r / b <= TARGET_RATIO else "NOT met"))
-    return r / b
+    return r, b
+
+
+# --------------------------------------------------------------------------- venv install, pip vs uv
+def installer_compare(bl):
+    """The venv install alone with each installer (python_venv_installer pip, then uv): role python_venv into a
+    new venv path on every host of the lab at once, with the demo's pins and package index (warm after the
+    deploy); each venv is removed after its run. {installer: (role wall s, install tasks s)}, or None."""
+    book = os.path.join(bl.tmp, "venv_only.yml")
+    with open(book, "w") as f:
+        yaml.safe_dump([{"name": "The venv alone (role python_venv)", "hosts": "ray_head:ray_workers", "become": True,
+                         "gather_facts": False, "roles": [{"role": "llmops.ray_vllm.python_venv"}]}], f, sort_keys=False)
+    out = {}
+    for installer in INSTALLERS:
+        path = "/opt/bench_venv_%s" % installer
+        res = bl.playbook("venv with %s" % installer, book, "-e",
+                          json.dumps({"python_venv_path": path, "python_venv_installer": installer}))
+        for host in sorted(bl.env.hosts):
+            bl.ssh(host, "rm -rf %s" % shlex.quote(path))
+        if res.rc != 0:
+            return None
+        # uv's own install (pip installs uv first) counts: it is part of what the installer costs.
+        install = [(secs, task) for secs, _play, task in task_times(res) if " : Install " in task]
+        out[installer] = (res.seconds, sum(secs for secs, _task in install))
+        say("venv with %s on %d hosts at once: role %.1f s wall, install tasks %.1f s (%s)" % (
+            installer, len(bl.env.hosts), res.seconds, out[installer][1],
+            "; ".join("%s %.1f s" % (task.split(" : ", 1)[-1], secs) for secs, task in install)))
+    say("VENV INSTALL: pip %.1f s, uv %.1f s (install tasks; role wall %.1f / %.1f s): pip/uv %.2fx" % (
+        out["pip"][1], out["uv"][1], out["pip"][0], out["uv"][0], out["pip"][1] / out["uv"][1]))
+    return out
 
 
 # --------------------------------------------------------------------------- main
@@ -381,6 +415,7 @@ def three_hosts(failures):
             failures.append("fresh deploy 3 hosts")
             return figures
         figures["deploy3"] = deploy.seconds
+        figures["deploy_load"] = os.getloadavg()[0]
         say("FRESH DEPLOY (3 hosts up, apt proxy cache and package index warm): %.1f s; per phase:" % deploy.seconds)
         print_phases(deploy)
         say("  top 10 tasks:")
@@ -389,6 +424,7 @@ def three_hosts(failures):
         rerun = bl.playbook("re-run", "site.yml")
         t = totals(rerun)
         met = rerun.rc == 0 and t["changed"] == 0 and rerun.seconds <= TARGET_RERUN_S
+        figures["rerun"] = (rerun.seconds, t["changed"])
         say("IDEMPOTENT RE-RUN: %.1f s, changed=%d, rc=%s (target <= %.0f s with changed=0: %s)" % (
             rerun.seconds, t["changed"], rerun.rc, TARGET_RERUN_S, "met" if met else "NOT met"))
         if rerun.changed:
@@ -404,8 +440,12 @@ def three_hosts(failures):
         per_host, disk = figures["usage"]
         say("usage after deploy: %s; lab disk (host overlays) %d MiB" % (
             ", ".join("%s RSS %d MiB venv %d MiB" % (h, m, v) for h, (m, v) in sorted(per_host.items())), disk))
-        if ray_compare(bl, deploy) is None:
+        figures["ray"] = ray_compare(bl, deploy)
+        if figures["ray"] is None:
             failures.append("ray comparison")
+        figures["venv"] = installer_compare(bl)
+        if figures["venv"] is None:
+            failures.append("venv install pip vs uv")
     except Exception as e:  # noqa: BLE001 - a bench prints what broke and goes on to clean up
         failures.append("3 hosts: %s" % e)
         say("3 hosts: %s" % e)
@@ -476,6 +516,24 @@ def run_all(failures):
         say("scaling skipped: no per-host usage figures from the 3-host run")
     say("DEPLOY TIME BY HOSTS: " + ", ".join(
         "%d -> %s" % (n, "%.1f s" % grow[n] if grow.get(n) else "not run") for n in (1, 3, 5)))
+    summary(figures)
+
+
+def summary(figures):
+    """The figures of issue 17 side by side, as ratios to their reference."""
+    say("SUMMARY (3-host lab; load average %s at the fresh deploy's end):" % (
+        "%.2f" % figures["deploy_load"] if "deploy_load" in figures else "-"))
+    if "rerun" in figures:
+        secs, changed = figures["rerun"]
+        say("  idempotent re-run        %6.1f s  changed=%d  %.2fx the %.0f s target" % (
+            secs, changed, secs / TARGET_RERUN_S, TARGET_RERUN_S))
+    if figures.get("ray"):
+        role, bash = figures["ray"]
+        say("  site.yml --tags ray      %6.1f s  vs %.1f s plain ssh script: %.2fx (target %.1fx)" % (
+            role, bash, role / bash, TARGET_RATIO))
+    if figures.get("venv"):
+        pip, uv = figures["venv"]["pip"][1], figures["venv"]["uv"][1]
+        say("  venv install (3 hosts)   %6.1f s  uv vs %.1f s pip: uv takes %.2fx pip's time" % (uv, pip, uv / pip))
 
 
 if __name__ == "__main__":
