@@ -376,6 +376,17 @@ def ray_compare(bl, deploy):
 
 
 # --------------------------------------------------------------------------- venv install, pip vs uv
+def install_times(result):
+    """[(seconds, task name)] of python_venv's install tasks that ran (the other installer's are skipped)."""
+    rows = []
+    for play in run_json(result)["plays"]:
+        for task in play["tasks"]:
+            d, name = task["task"]["duration"], task["task"]["name"]
+            if " : Install " in name and d.get("end") and not all(h.get("skipped") for h in task["hosts"].values()):
+                rows.append(((parse_time(d["end"]) - parse_time(d["start"])).total_seconds(), name))
+    return rows
+
+
 def installer_compare(bl):
     """The venv install alone with each installer (python_venv_installer pip, then uv): role python_venv into a
     new venv path on every host of the lab at once, with the demo's pins and package index (warm after the
@@ -394,7 +405,7 @@ def installer_compare(bl):
         if res.rc != 0:
             return None
         # uv's own install (pip installs uv first) counts: it is part of what the installer costs.
-        install = [(secs, task) for secs, _play, task in task_times(res) if " : Install " in task]
+        install = install_times(res)
         out[installer] = (res.seconds, sum(secs for secs, _task in install))
         say("venv with %s on %d hosts at once: role %.1f s wall, install tasks %.1f s (%s)" % (
             installer, len(bl.env.hosts), res.seconds, out[installer][1],
