@@ -125,12 +125,15 @@ def run_json(result):
         return {"plays": [], "stats": {}}
 
 
-def task_times(result):
-    """[(seconds, play name, task name)] of every task of a playbook run (JSON callback start/end)."""
+def task_times(result, ran_only=False):
+    """[(seconds, play name, task name)] of every task of a playbook run (JSON callback start/end); with
+    ``ran_only``, without the tasks every host skipped."""
     rows = []
     for play in run_json(result)["plays"]:
         for task in play["tasks"]:
             d = task["task"]["duration"]
+            if ran_only and all(h.get("skipped") for h in task["hosts"].values()):
+                continue
             if d.get("start") and d.get("end"):
                 rows.append(((parse_time(d["end"]) - parse_time(d["start"])).total_seconds(),
                              play["play"]["name"], task["task"]["name"]))
@@ -321,6 +324,8 @@ def bash_script(bl, cmds, head, token_file):
 
 
 def ray_compare(bl, deploy):
+    """RAY_ROUNDS alternating rounds of the bash script and ``site.yml --tags ray`` from a stopped cluster:
+    (role mean s, bash mean s), or None when a round could not run."""
     cmds = role_start_commands(deploy)
     head = "head"
     if set(cmds) != set(bl.env.hosts):
@@ -376,17 +381,6 @@ def ray_compare(bl, deploy):
 
 
 # --------------------------------------------------------------------------- venv install, pip vs uv
-def install_times(result):
-    """[(seconds, task name)] of python_venv's install tasks that ran (the other installer's are skipped)."""
-    rows = []
-    for play in run_json(result)["plays"]:
-        for task in play["tasks"]:
-            d, name = task["task"]["duration"], task["task"]["name"]
-            if " : Install " in name and d.get("end") and not all(h.get("skipped") for h in task["hosts"].values()):
-                rows.append(((parse_time(d["end"]) - parse_time(d["start"])).total_seconds(), name))
-    return rows
-
-
 def installer_compare(bl):
     """The venv install alone with each installer (python_venv_installer pip, then uv): role python_venv into a
     new venv path on every host of the lab at once, with the demo's pins and package index (warm after the
@@ -405,13 +399,13 @@ def installer_compare(bl):
         if res.rc != 0:
             return None
         # uv's own install (pip installs uv first) counts: it is part of what the installer costs.
-        install = install_times(res)
+        install = [(secs, task) for secs, _play, task in task_times(res, ran_only=True) if " : Install " in task]
         out[installer] = (res.seconds, sum(secs for secs, _task in install))
         say("venv with %s on %d hosts at once: role %.1f s wall, install tasks %.1f s (%s)" % (
             installer, len(bl.env.hosts), res.seconds, out[installer][1],
             "; ".join("%s %.1f s" % (task.split(" : ", 1)[-1], secs) for secs, task in install)))
-    say("VENV INSTALL: pip %.1f s, uv %.1f s (install tasks; role wall %.1f / %.1f s): pip/uv %.2fx" % (
-        out["pip"][1], out["uv"][1], out["pip"][0], out["uv"][0], out["pip"][1] / out["uv"][1]))
+    say("VENV INSTALL: pip %.1f s, uv %.1f s (install tasks; role wall %.1f / %.1f s): uv takes %.2fx pip's time" % (
+        out["pip"][1], out["uv"][1], out["pip"][0], out["uv"][0], out["uv"][1] / out["pip"][1]))
     return out
 
 
