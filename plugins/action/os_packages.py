@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._check_mode import not_there_yet
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._packages import (
     APT_LISTS_COUNT, installed_query, missing_packages)
+from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._action import SpecAction
 
 ARGUMENT_SPEC = {
     "name": {"type": "list", "elements": "str", "required": True},
@@ -16,20 +16,15 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(SpecAction):
+    OPTION_SPEC = ARGUMENT_SPEC
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
-    _supports_check_mode = True
 
     def _shell(self, command):
         res = self._low_level_execute_command(command)
         return res.get("stdout", "")
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        task_vars = task_vars or {}
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+    def act(self, args, task_vars, result):
         names = args["name"]
         family = task_vars.get("ansible_facts", {}).get("os_family")
         query = installed_query(family, names)

@@ -9,26 +9,22 @@ from __future__ import annotations
 
 import time
 
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import (
     ARGUMENT_SPEC, WAIT_OPTIONS, progress_line)
+from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._action import SpecAction
 
 display = Display()
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
+class ActionModule(SpecAction):
+    OPTION_SPEC = ARGUMENT_SPEC
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
-    _supports_check_mode = True
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+    def act(self, args, task_vars, result):
         wait, delay, interval = (args[k] for k in WAIT_OPTIONS)
         module_args = dict((k, v) for k, v in self._task.args.items() if k not in WAIT_OPTIONS)
-        host = (task_vars or {}).get("inventory_hostname", self._play_context.remote_addr)
+        host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
         start = time.monotonic()
         next_line = start + interval
         tries = 0

@@ -5,6 +5,7 @@
 
 Nothing here touches the network or runs commands; the module does that and hands
 the results (file contents, directory listings, helper-script output) to these functions.
+Also the download's progress: what the module's watcher records and the line the action prints.
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._report import duration, human_bytes
+
 COMMIT_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 # Marker written into local_dir after a complete download (next to huggingface_hub's own
 # ``.cache/huggingface`` metadata, which snapshot_download already keeps out of the model files).
 MARKER_RELPATH = ".cache/llmops_hf_model.json"
 MARKER_VERSION = 1
+# While a download runs: the files it fetches with their sizes (written by the download helper once the hub
+# listed them), and how far it is (rewritten by the module every few seconds; read by the action plugin).
+EXPECTED_RELPATH = ".cache/llmops_hf_expected.json"
+PROGRESS_RELPATH = ".cache/llmops_hf_progress.json"
+# huggingface_hub keeps a file being downloaded under here as <hash>.<etag>.incomplete (resumed from there).
+PARTIAL_RELDIR = ".cache/huggingface/download"
+PARTIAL_SUFFIX = ".incomplete"
 
 # config.json keys the planner needs, with the aliases some model families use instead.
 ESSENTIAL_KEYS = {
@@ -156,3 +166,47 @@ def hub_error_message(error, endpoint, repo_id, revision):
     if status:
         head += " with HTTP %s" % status
     return "%s: %s: %s. Fix: %s." % (head, etype, answer or "(no message)", fix)
+
+
+def parse_expected(text):
+    """{relpath: size} from the download helper's EXPECTED_RELPATH file; None when it is not (yet) readable."""
+    try:
+        files = json.loads(text)["files"] if text else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return dict(files) if isinstance(files, dict) else None
+
+
+def download_progress(expected, local_sizes, partial_bytes):
+    """How far a download is.
+
+    expected: {relpath: size} it fetches (None while the hub has not listed them yet); local_sizes:
+    {relpath: size} now in local_dir; partial_bytes: the bytes of huggingface_hub's *.incomplete files.
+    Returns {"done", "total", "files_done", "files_total"} (done at most total; finished files count whole),
+    or {"listing": True} before the list is known.
+    """
+    if expected is None:
+        return {"listing": True}
+    finished = [p for p, size in expected.items() if local_sizes.get(p) == size]
+    total = sum(expected.values())
+    return {"done": min(total, sum(expected[p] for p in finished) + partial_bytes), "total": total,
+            "files_done": len(finished), "files_total": len(expected)}
+
+
+def download_line(progress, repo_id):
+    """The progress line of a running download, from the progress file's content:
+    'downloading org/model: 12.4 GB / 140.0 GB (9%), 3 of 40 files, 85.0 MB/s, ETA 25 min 3 s'.
+
+    progress: download_progress()'s keys plus "seconds" (since the download started) and "rate" (bytes
+    per second since the first measurement; 0 when none was made yet); None when the file is not there yet.
+    """
+    if not progress or progress.get("listing"):
+        return "downloading %s: asking the hub for the file list" % repo_id
+    done, total = progress["done"], progress["total"]
+    line = "downloading %s: %s / %s (%d%%), %d of %d files" % (
+        repo_id, human_bytes(done), human_bytes(total), 100 * done // total if total else 100,
+        progress["files_done"], progress["files_total"])
+    rate = progress.get("rate") or 0
+    if rate > 0:
+        line += ", %s/s, ETA %s" % (human_bytes(rate), duration((total - done) / rate))
+    return line

@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reports across the hosts of a play (pure; unit-tested): text tables, and the values that differ,
-repeat or win between hosts. The roles' cross-host checks render their messages with these."""
+repeat or win between hosts. The roles' cross-host checks render their messages with these; durations and
+byte counts for the progress lines of the long steps."""
 
 from __future__ import annotations
 
@@ -63,3 +64,21 @@ def most_common(values):
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return max(counts, key=counts.get) if counts else None  # max keeps the first of equals
+
+
+def duration(seconds):
+    """'45 s', '2 min 5 s', '1 h 3 min': how long a wait has lasted (or will last), for a progress line."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return "%d s" % seconds
+    if seconds < 3600:
+        return "%d min %d s" % divmod(seconds, 60)
+    return "%d h %d min" % (seconds // 3600, seconds % 3600 // 60)
+
+
+def human_bytes(count):
+    """'950 B', '8.1 MB', '140.0 GB': decimal units, as the hub and download tools show sizes."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return "%.1f %s" % (count / size, unit)
+    return "%d B" % count

@@ -17,6 +17,7 @@ import time
 
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import Request
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._report import duration
 
 NOT_ASKED = "not asked"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -102,16 +103,6 @@ def probe(url, open_, model="", fallback_model="", prompt="Say hello.", max_toke
     status, answer = open_("POST", url + "/v1/chat/completions", request, completion_timeout)
     result["completion"] = completion_summary(status, answer, time.monotonic() - start)
     return result
-
-
-def duration(seconds):
-    """'45 s', '2 min 5 s', '1 h 3 min': how long a wait has lasted, for a progress line."""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return "%d s" % seconds
-    if seconds < 3600:
-        return "%d min %d s" % divmod(seconds, 60)
-    return "%d h %d min" % (seconds // 3600, seconds % 3600 // 60)
 
 
 def progress_line(result, seconds, width=160):

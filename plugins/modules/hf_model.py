@@ -86,9 +86,43 @@ options:
         take longer.
     type: int
     default: 30
+  probe:
+    description:
+      - Only tell whether a run would download. A complete snapshot gives the usual result with
+        C(changed=false); otherwise the result is C(changed=true) with the reason in C(msg), and nothing
+        is written or downloaded. The hub is asked only what a complete snapshot needs (a branch or tag
+        resolved to its commit).
+      - The action plugin probes first, so that a run with nothing to download stays one module call.
+    type: bool
+    default: false
+  progress_file:
+    description:
+      - While downloading, write how far the download is to this JSON file every two seconds (bytes
+        done and in all, files done and in all, seconds, bytes per second), and remove it at the end.
+        The totals come from the hub's file list (its metadata request asks for the file sizes too).
+      - The action plugin sets it to C(<local_dir>/.cache/llmops_hf_progress.json) and prints its
+        content as a progress line every O(progress_interval) seconds.
+    type: path
+  progress_interval:
+    description:
+      - Seconds between two progress lines of a download (action plugin; printed on standard error, so
+        that the output of a JSON stdout callback stays valid). The download then runs as a background job
+        on the host, polled every few seconds; a complete snapshot is still one module call.
+      - V(0) downloads in one blocking module call, without progress lines.
+      - Not used in check mode, with O(source_dir), or when the task sets C(async) itself.
+    type: int
+    default: 30
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: Probes the snapshot, then runs a download as a background job it polls, printing progress lines.
+  async:
+    support: full
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details:
@@ -106,6 +140,13 @@ requirements:
 notes:
   - Run it once, on one host (C(run_once) or a single-host play); the other nodes read the files
     through the shared path.
+  - An interrupted download resumes file by file. The files finished before the interruption are kept and
+    not fetched again; a file cut off mid-way is fetched again from its start (C(huggingface_hub) 2.4 writes
+    each file to a temporary file of its own under C(<local_dir>/.cache/huggingface/download) and never
+    reuses one; the next complete download removes those left behind).
+  - With progress lines the download is a background job on the host, and an interrupted C(ansible-playbook)
+    run leaves it going to its end. A run started before it ends downloads the files again, one
+    after the other with the job (C(huggingface_hub)'s file locks); wait for it, or end it, first.
   - Unknown repositories and revisions fail with the endpoint's answer and the fix to apply.
 seealso:
   - name: huggingface_hub snapshot_download
@@ -240,13 +281,20 @@ config:
 
 import json
 import os
+import threading
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import (
+    EXPECTED_RELPATH,
     MARKER_RELPATH,
+    PARTIAL_RELDIR,
+    PARTIAL_SUFFIX,
     build_marker,
+    download_progress,
     hub_error_message,
     is_commit_sha,
+    parse_expected,
     parse_config_essentials,
     parse_marker,
     snapshot_state,
@@ -255,7 +303,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import (
 # Runs in the interpreter given by `python`; reads a JSON request on stdin and prints one JSON
 # object. Errors come back as {"ok": false, "error": {...}} with the hub's answer.
 HELPER = r'''
-import json, sys, time
+import json, os, sys, time
 
 
 def err(exc):
@@ -274,11 +322,20 @@ def main(req):
         return err(exc)
     try:
         api = HfApi(endpoint=req["endpoint"])
-        sha = api.model_info(req["repo_id"], revision=req["revision"]).sha
+        expected_file = req.get("expected_file")
+        info = api.model_info(req["repo_id"], revision=req["revision"], files_metadata=bool(expected_file))
+        sha = info.sha
         res = {"ok": True, "commit_sha": sha, "hub_version": huggingface_hub.__version__}
         if req["action"] == "resolve":
             return res
         allow, ignore = req["allow_patterns"], req["ignore_patterns"]
+        if expected_file:  # the files this download fetches, with their sizes: the module's progress reads them
+            huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE = 1 << 20  # a file grows on disk every MB, not every 10
+            sizes = dict((s.rfilename, s.size or 0) for s in info.siblings or [])
+            with open(expected_file + ".tmp", "w") as f:
+                json.dump({"files": dict((p, sizes[p]) for p in filter_repo_objects(
+                    sorted(sizes), allow_patterns=allow, ignore_patterns=ignore))}, f)
+            os.replace(expected_file + ".tmp", expected_file)
         if req["action"] == "plan":
             tree = [f for f in api.list_repo_tree(req["repo_id"], recursive=True, revision=sha)
                     if isinstance(f, RepoFile)]
@@ -349,7 +406,86 @@ def _executable(path):
     return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
-def call_hub(module, action, result):
+def write_json(path, data, indent=None):
+    """Replace path with data as JSON in one step (a reader never sees half a file)."""
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=indent)
+    os.replace(path + ".tmp", path)
+
+
+def partial_files(local_dir):
+    """(path, os.stat) of huggingface_hub's *.incomplete files under local_dir: the files being downloaded, and
+    any that a killed download left behind (huggingface_hub 2.4 writes each download to a file of its own and
+    never reuses one)."""
+    for root, _dirs, names in os.walk(os.path.join(local_dir, PARTIAL_RELDIR)):
+        for name in names:
+            if name.endswith(PARTIAL_SUFFIX):
+                path = os.path.join(root, name)
+                try:
+                    yield path, os.stat(path)
+                except OSError:  # moved into place meanwhile
+                    pass
+
+
+def partial_bytes(local_dir, since):
+    """Bytes of the *.incomplete files written since the time `since`."""
+    return sum(st.st_size for _path, st in partial_files(local_dir) if st.st_mtime >= since)
+
+
+def remove_partial_files(local_dir, before):
+    """After a complete download: the *.incomplete files no write touched since the time `before`."""
+    for path, st in list(partial_files(local_dir)):
+        if st.st_mtime < before:
+            os.unlink(path)
+
+
+class ProgressWriter(threading.Thread):
+    """Every `every` seconds while a download runs: download_progress() of local_dir, plus the seconds since
+    the start and the bytes per second since the first measurement, written to path."""
+
+    def __init__(self, local_dir, path, every=2.0):
+        super().__init__(daemon=True)
+        self.local_dir, self.path, self.every = local_dir, path, every
+        self.expected_path = os.path.join(local_dir, EXPECTED_RELPATH)
+        self.stopped = threading.Event()
+        self.began = time.time()
+        self.remove_files()  # an interrupted run's
+
+    def sample(self, start, first):
+        expected = parse_expected(read_text(self.expected_path))
+        progress = download_progress(expected, list_local_files(self.local_dir),
+                                     partial_bytes(self.local_dir, self.began - 1))
+        now = time.monotonic()
+        if "done" in progress and first is None:
+            first = (now, progress["done"])
+        progress.update(seconds=round(now - start, 1), rate=0)
+        if first is not None and now > first[0]:
+            progress["rate"] = round((progress["done"] - first[1]) / (now - first[0]))
+        write_json(self.path, progress)
+        return first
+
+    def run(self):
+        start, first = time.monotonic(), None
+        while not self.stopped.wait(self.every):
+            try:
+                first = self.sample(start, first)
+            except (IOError, OSError, ValueError):  # a progress line less; the download goes on
+                pass
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+        self.remove_files()
+
+    def remove_files(self):
+        for path in (self.path, self.expected_path):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def call_hub(module, action, result, expected_file=None):
     """Run the helper script in module.params['python']; return its parsed answer or fail."""
     p = module.params
     python = p["python"]
@@ -377,6 +513,7 @@ def call_hub(module, action, result):
         "cache_dir": p["cache_dir"],
         "allow_patterns": p["allow_patterns"],
         "ignore_patterns": p["ignore_patterns"],
+        "expected_file": expected_file,
     }
     rc, out, err = module.run_command([python, "-c", HELPER], data=json.dumps(request),
                                       environ_update=env, binary_data=True)
@@ -429,6 +566,9 @@ def run_module(module):
         reason = "local_dir holds commit %s, revision %s is %s" % (marker["commit_sha"], p["revision"], wanted)
 
     result["changed"] = True
+    if p["probe"]:
+        result["msg"] = "would download: %s" % reason
+        module.exit_json(**result)
     if module.check_mode and not _executable(p["python"]):
         # A first check-mode run: the venv that would hold huggingface_hub is not built yet, so the hub
         # cannot be asked what would be downloaded.
@@ -451,7 +591,16 @@ def run_module(module):
     # An old marker must not vouch for a half-replaced snapshot if this download fails.
     if marker is not None:
         os.unlink(marker_path)
-    answer = call_hub(module, "download", result)
+    began, watcher = time.time(), None
+    if p["progress_file"]:
+        os.makedirs(os.path.dirname(marker_path), exist_ok=True)
+        watcher = ProgressWriter(local_dir, p["progress_file"])
+        watcher.start()
+    try:
+        answer = call_hub(module, "download", result, watcher and watcher.expected_path)
+    finally:
+        if watcher:
+            watcher.stop()
     files = answer["files"]
     result.update(commit_sha=answer["commit_sha"], files=file_list(files), total_bytes=sum(files.values()),
                   downloaded=True, seconds=answer.get("seconds", 0.0), msg="downloaded: %s" % reason)
@@ -460,13 +609,11 @@ def run_module(module):
     bad = sorted(f for f, size in files.items() if on_disk.get(f) != size)
     if bad:
         fail(module, result, "After the download these files are missing or have another size: %s" % ", ".join(bad[:10]))
+    remove_partial_files(local_dir, began)
     new_marker = build_marker(p["repo_id"], p["revision"], answer["commit_sha"], files,
                               p["allow_patterns"], p["ignore_patterns"])
-    tmp = marker_path + ".tmp"
     os.makedirs(os.path.dirname(marker_path), exist_ok=True)
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(new_marker, f, indent=2)
-    os.replace(tmp, marker_path)
+    write_json(marker_path, new_marker, indent=2)
     module.exit_json(**result)
 
 
@@ -484,6 +631,9 @@ def build_module():
             source_dir=dict(type="path"),
             python=dict(type="path", default="/opt/vllm_env/bin/python"),
             timeout=dict(type="int", default=30),
+            probe=dict(type="bool", default=False),
+            progress_file=dict(type="path"),
+            progress_interval=dict(type="int", default=30),
         ),
         mutually_exclusive=[("source_dir", "local_dir"), ("source_dir", "repo_id")],
         required_one_of=[("repo_id", "source_dir")],

@@ -45,8 +45,6 @@ attributes:
   check_mode:
     support: full
     details: On the Debian family it reports the missing packages as a change without calling apt.
-  diff_mode:
-    support: none
 notes:
   - Used by the roles system_deps, host_firewall and model_storage.
 seealso:

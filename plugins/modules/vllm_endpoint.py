@@ -92,8 +92,6 @@ attributes:
   check_mode:
     support: full
     details: Read-only; asks the same in check mode.
-  diff_mode:
-    support: none
 seealso:
   - module: ansible.builtin.uri
 notes:

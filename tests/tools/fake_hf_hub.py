@@ -8,7 +8,8 @@ server. It speaks only the part of the hub API that ``huggingface_hub.snapshot_d
 uses (read from huggingface_hub 2.4.0's ``_snapshot_download.py``, ``hf_api.py``,
 ``file_download.py`` and ``utils/_http.py``):
 
-  GET  /api/models/{repo_id}[/revision/{rev}]   model info: ``id``, ``sha``, ``siblings``
+  GET  /api/models/{repo_id}[/revision/{rev}]   model info: ``id``, ``sha``, ``siblings`` (with ``?blobs=true``,
+                                                as ``files_metadata=True`` asks: ``size``, ``blobId``, ``lfs``)
   GET  /api/models/{repo_id}/tree/{rev}[/{dir}]?recursive=true|false
                                                 tree listing: ``type``, ``path``, ``size``,
                                                 ``oid`` (+ ``lfs`` for *.safetensors/*.bin)
@@ -32,11 +33,13 @@ returns an empty registry.
 
 Not part of the hub: ``GET /_stats`` returns request counts per "METHOD path" and per
 kind (``info``, ``tree``, ``resolve_head``, ``resolve_get``, ``telemetry``, ``other``) plus bytes sent, so tests
-can assert "downloaded once"; ``POST /_stats/reset`` clears them.
+can assert "downloaded once" (``ranged``: file requests that resumed with ``Range``); ``POST /_stats/reset``
+clears them. ``--throttle BYTES`` sends file contents at most that fast per request (a download that lasts
+long enough to watch its progress or interrupt it).
 
 Usage:
   fake_hf_hub.py --bind 127.0.0.1 --port 0 --model llmops/tiny-llama=/tmp/tiny[@SHA] \
-      [--model ...] [--token SECRET] [--port-file FILE]
+      [--model ...] [--token SECRET] [--port-file FILE] [--throttle BYTES_PER_SECOND]
 
 ``--bind`` takes any local address (e.g. a lab bridge IP such as 10.213.0.1);
 ``--port 0`` picks a free port. The chosen URL is printed as the first stdout line
@@ -52,6 +55,7 @@ import os
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -119,7 +123,14 @@ class Repo:
             out.append(item)
         return out
 
-    def info(self) -> dict:
+    def info(self, blobs: bool = False) -> dict:
+        siblings = [{"rfilename": p} for p in sorted(self.files)]
+        if blobs:
+            for sib in siblings:
+                entry = self.files[sib["rfilename"]]
+                sib.update(size=entry["size"], blobId=entry["blob"])
+                if self.is_lfs(sib["rfilename"]):
+                    sib["lfs"] = {"sha256": entry["sha256"], "size": entry["size"], "pointerSize": 134}
         return {
             "_id": hashlib.sha1(self.repo_id.encode()).hexdigest()[:24],
             "id": self.repo_id,
@@ -131,7 +142,7 @@ class Repo:
             "disabled": False,
             "tags": ["test-double"],
             "library_name": "transformers",
-            "siblings": [{"rfilename": p} for p in sorted(self.files)],
+            "siblings": siblings,
         }
 
 
@@ -157,16 +168,19 @@ class Stats:
         self.requests = {}
         self.kinds = {}
         self.bytes_sent = 0
+        self.ranged = 0
 
-    def count(self, key: str, kind: str, nbytes: int = 0):
+    def count(self, key: str, kind: str, nbytes: int = 0, ranged: bool = False):
         with self.lock:
             self.requests[key] = self.requests.get(key, 0) + 1
             self.kinds[kind] = self.kinds.get(kind, 0) + 1
             self.bytes_sent += nbytes
+            self.ranged += int(ranged)
 
     def snapshot(self) -> dict:
         with self.lock:
-            return {"requests": dict(self.requests), "kinds": dict(self.kinds), "bytes_sent": self.bytes_sent}
+            return {"requests": dict(self.requests), "kinds": dict(self.kinds), "bytes_sent": self.bytes_sent,
+                    "ranged": self.ranged}
 
 
 class HubHandler(BaseHTTPRequestHandler):
@@ -265,13 +279,14 @@ class HubHandler(BaseHTTPRequestHandler):
         repo, rid, rest = self._find_repo(segments)
         if repo is None:
             return self._error(404, "RepoNotFound", "Repository not found", head_only)
+        blobs = query.get("blobs", ["false"])[0].lower() in ("true", "1")
         if not rest:
-            return self._json(200, repo.info(), head_only=head_only)
+            return self._json(200, repo.info(blobs), head_only=head_only)
         if rest[0] == "revision" and len(rest) >= 2:
             rev = "/".join(rest[1:])
             if repo.resolve(rev) is None:
                 return self._error(404, "RevisionNotFound", "Invalid rev id: %s" % rev, head_only)
-            return self._json(200, repo.info(), head_only=head_only)
+            return self._json(200, repo.info(blobs), head_only=head_only)
         if rest[0] == "tree" and len(rest) >= 2:
             rev, prefix = rest[1], "/".join(rest[2:])
             if repo.resolve(rev) is None:
@@ -316,7 +331,7 @@ class HubHandler(BaseHTTPRequestHandler):
         }
         if start:
             hdrs["Content-Range"] = "bytes %d-%d/%d" % (start, size - 1, size)
-        self.server.stats.count(key, kind, 0 if head_only else length)
+        self.server.stats.count(key, kind, 0 if head_only else length, ranged=bool(start))
         self.send_response(206 if start else 200)
         for k, v in hdrs.items():
             self.send_header(k, v)
@@ -325,8 +340,12 @@ class HubHandler(BaseHTTPRequestHandler):
             return None
         with open(os.path.join(repo.directory, *fname.split("/")), "rb") as f:
             f.seek(start)
+            began, sent = time.monotonic(), 0
             for chunk in iter(lambda: f.read(CHUNK), b""):
                 self.wfile.write(chunk)
+                sent += len(chunk)
+                if self.server.throttle:
+                    time.sleep(max(0.0, began + sent / self.server.throttle - time.monotonic()))
         return None
 
 
@@ -334,9 +353,11 @@ class FakeHub(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, bind: str, port: int, repos: dict, token: str | None = None, verbose: bool = False):
+    def __init__(self, bind: str, port: int, repos: dict, token: str | None = None, verbose: bool = False,
+                 throttle: int = 0):
         super().__init__((bind, port), HubHandler)
         self.repos = repos
+        self.throttle = throttle
         self.token = token
         self.verbose = verbose
         self.stats = Stats()
@@ -373,10 +394,12 @@ def main(argv=None) -> int:
                         help="require 'Authorization: Bearer TOKEN' (default: $FAKE_HF_HUB_TOKEN, else none)")
     parser.add_argument("--port-file", help="write the chosen port to this file once listening")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--throttle", type=int, default=0, metavar="BYTES_PER_SECOND",
+                        help="send each file at most this fast (default 0: unlimited)")
     args = parser.parse_args(argv)
 
     repos = {r.repo_id: r for r in args.model}
-    server = FakeHub(args.bind, args.port, repos, args.token, args.verbose)
+    server = FakeHub(args.bind, args.port, repos, args.token, args.verbose, args.throttle)
     sys.stdout.write("listening on %s\n" % server.url)
     for r in repos.values():
         sys.stdout.write("  %s @ %s (%d files) from %s\n" % (r.repo_id, r.commit, len(r.files), r.directory))

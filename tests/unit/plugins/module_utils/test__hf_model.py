@@ -135,3 +135,38 @@ def test_hub_error_message_names_fix(etype, status, fix):
     assert "Invalid rev id: v9" in msg  # the endpoint's answer is quoted
     assert "Fix: " + fix in msg
     assert ("HTTP %s" % status in msg) == bool(status)
+
+
+# The tiny Llama of tests/tools/make_tiny_llama.py, as the hub lists it (sizes from the fake hub's blobs=true).
+TINY = {"config.json": 625, "generation_config.json": 84, "model.safetensors": 8136808,
+        "special_tokens_map.json": 102, "tokenizer.json": 22460, "tokenizer_config.json": 1497}
+
+
+def test_parse_expected():
+    assert hf.parse_expected(json.dumps({"files": TINY})) == TINY
+    for text in (None, "", "{", "[]", '{"files": [1]}', '{"other": {}}'):
+        assert hf.parse_expected(text) is None, text
+
+
+def test_download_progress_counts_finished_files_whole_and_partial_bytes():
+    local = {"config.json": 625, "tokenizer.json": 22460, "model.safetensors": 4000000,  # not moved in yet
+             "README.md": 10}  # not part of this download
+    assert hf.download_progress(TINY, local, 3000000) == {
+        "done": 625 + 22460 + 3000000, "total": sum(TINY.values()), "files_done": 2, "files_total": 6}
+    assert hf.download_progress(TINY, dict(TINY), 0)["done"] == sum(TINY.values())
+    # A stale partial file next to a finished one never counts past the total.
+    assert hf.download_progress(TINY, dict(TINY), 999)["done"] == sum(TINY.values())
+    assert hf.download_progress(None, local, 5) == {"listing": True}
+
+
+def test_download_line():
+    progress = {"done": 12.4e9, "total": 140e9, "files_done": 3, "files_total": 40, "seconds": 150.0,
+                "rate": 85e6}
+    assert hf.download_line(progress, "org/model") == (
+        "downloading org/model: 12.4 GB / 140.0 GB (8%), 3 of 40 files, 85.0 MB/s, ETA 25 min 1 s")
+    # No rate measured yet (the first sample), or nothing left: no ETA.
+    assert hf.download_line(dict(progress, rate=0), "org/model") == (
+        "downloading org/model: 12.4 GB / 140.0 GB (8%), 3 of 40 files")
+    assert hf.download_line({"listing": True, "seconds": 2.0}, "org/model") == (
+        "downloading org/model: asking the hub for the file list")
+    assert hf.download_line(None, "org/model") == "downloading org/model: asking the hub for the file list"

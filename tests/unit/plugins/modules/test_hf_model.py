@@ -121,6 +121,57 @@ def test_check_mode_before_the_venv_exists_reports_the_download(tmp_path):
     assert run(args).failed  # a real run still needs the interpreter
 
 
+def test_probe_tells_whether_a_run_would_download_and_writes_nothing(tmp_path):
+    """What the action plugin asks first: a complete snapshot ends there (its usual result), an incomplete one
+    is reported as a change with its reason, without a hub request (NO_PYTHON would fail) and without a write."""
+    d = model_dir(tmp_path)
+    write_marker(d, revision=SHA)
+    args = {"repo_id": "llmops/tiny-llama", "revision": SHA, "local_dir": str(d), "python": NO_PYTHON,
+            "probe": True}
+    out = run(args)
+    assert not out.failed and out.result["changed"] is False and out.result["commit_sha"] == SHA
+    assert out.result["config"]["architectures"] == ["LlamaForCausalLM"]
+    (d / "model.safetensors").write_bytes(b"\0" * 10)
+    out = run(args)
+    assert not out.failed, out.result["msg"]
+    assert out.result["changed"] is True and out.result["downloaded"] is False and out.result["hub_requests"] == []
+    assert out.result["msg"] == "would download: files with a different size: model.safetensors"
+    assert (d / MARKER_RELPATH).exists()
+    out = run(dict(args, local_dir=str(tmp_path / "new")))
+    assert out.result["changed"] is True and not (tmp_path / "new").exists()
+
+
+def test_progress_writer_records_bytes_files_and_rate_then_removes_its_files(tmp_path):
+    """The module's watcher on a real directory: the expected list as the download helper writes it, a partial
+    file where huggingface_hub keeps it, then the file moved into place."""
+    d = tmp_path / "m"
+    partial_dir = d / ".cache" / "huggingface" / "download"
+    partial_dir.mkdir(parents=True)
+    expected = d / ".cache" / "llmops_hf_expected.json"
+    expected.write_text("{}")  # an interrupted run's: removed at the start
+    (partial_dir / "0ld.e7a9.4f2c.incomplete").write_bytes(b"\0" * 500)  # a killed run's: never counted
+    os.utime(str(partial_dir / "0ld.e7a9.4f2c.incomplete"), (1e9, 1e9))
+    progress_file = str(d / ".cache" / "llmops_hf_progress.json")
+    writer = hf_model.ProgressWriter(str(d), progress_file)
+    assert not expected.exists()
+    expected.write_text(json.dumps({"files": {"a.bin": 3000, "b.json": 20}}))
+    (d / "b.json").write_bytes(b"x" * 20)
+    (partial_dir / "k3y.e7a9.incomplete").write_bytes(b"\0" * 1000)
+    first = writer.sample(0.0, None)
+    got = json.loads(open(progress_file).read())
+    assert {k: got[k] for k in ("done", "total", "files_done", "files_total", "rate")} == {
+        "done": 1020, "total": 3020, "files_done": 1, "files_total": 2, "rate": 0}
+    (partial_dir / "k3y.e7a9.incomplete").rename(d / "a.bin")
+    (d / "a.bin").write_bytes(b"\0" * 3000)
+    writer.sample(0.0, (first[0] - 2.0, first[1]))  # as if the first sample was 2 s earlier
+    got = json.loads(open(progress_file).read())
+    assert got["done"] == got["total"] == 3020 and got["files_done"] == 2
+    assert 900 <= got["rate"] <= 1000  # 2000 bytes in a bit more than 2 s
+    writer.start()
+    writer.stop()
+    assert not os.path.exists(progress_file) and not expected.exists()
+
+
 def test_branch_revision_needs_one_resolve(tmp_path):
     d = model_dir(tmp_path)
     write_marker(d)

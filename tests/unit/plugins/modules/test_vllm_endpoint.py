@@ -142,11 +142,6 @@ def journal(lines=None):
         return f.read().split("\n")[:lines]  # as the module splits journalctl's output: a progress bar's \r stays
 
 
-def test_durations():
-    assert [ep.duration(s) for s in (0, 44.6, 60, 125, 3599, 3600, 3725)] == [
-        "0 s", "45 s", "1 min 0 s", "2 min 5 s", "59 min 59 s", "1 h 0 min", "1 h 2 min"]
-
-
 def test_progress_line_while_the_server_loads():
     """Nothing listening yet: the time waited, the unit's state, and the journal's last line (cut to its width)."""
     lines = journal(12)

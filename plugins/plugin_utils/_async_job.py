@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of a long step run as a background job on its host (Ansible's async_wrapper, as ``async:``
+starts it), polled with async_status, with a progress line every few seconds: the hf_model download and the
+python_venv install (action plugins hf_model and job_wait). Lines go to standard error, so that standard output
+stays the stdout callback's (e.g. JSON)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+
+from ansible.utils.display import Display
+
+display = Display()
+
+# Seconds between two status checks of the job (one module call each): 1 s at the start, 1 s more every 10 s the
+# job has run, at most POLL_MAX (a short job ends soon after it is done; a long one costs few calls).
+POLL_MAX = 5
+JOB_LIMIT = 7 * 24 * 3600  # async_wrapper ends a job started by start_job() after this long
+# What async_wrapper and async_status add to the module's own result.
+JOB_KEYS = ("ansible_job_id", "started", "finished", "results_file")
+
+
+class AsyncJobMixin(object):
+    """For an ActionBase subclass: start a module as a job, wait for it printing progress lines."""
+
+    def start_job(self, module_name, module_args, task_vars, limit=JOB_LIMIT):
+        """Start module_name as a background job; async_wrapper's answer (with ansible_job_id) or a failure."""
+        saved = self._task.async_val
+        self._task.async_val = limit
+        try:
+            return self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars,
+                                        wrap_async=True)
+        finally:
+            self._task.async_val = saved
+
+    def wait_job(self, jid, task_vars, interval, line):
+        """Poll job jid until it ends; every interval seconds display '<host>: <line(seconds)>'. Then remove its
+        status file and return the module's result, without the job's keys."""
+        status_args = {"jid": jid, "_async_dir": self._remote_expand_user(
+            self.get_shell_option("async_dir", default="~/.ansible_async"))}
+        host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
+        start = time.monotonic()
+        next_line = start + interval
+        while True:
+            time.sleep(min(POLL_MAX, interval, 1 + (time.monotonic() - start) / 10))
+            status = self._execute_module(module_name="ansible.legacy.async_status", module_args=status_args,
+                                          task_vars=task_vars)
+            if status.get("finished") or status.get("failed"):
+                break
+            if time.monotonic() >= next_line:
+                display.display("%s: %s" % (host, line(time.monotonic() - start)), stderr=True)
+                next_line = time.monotonic() + interval
+        self._execute_module(module_name="ansible.legacy.async_status", module_args=dict(status_args, mode="cleanup"),
+                             task_vars=task_vars)
+        return dict((k, v) for k, v in status.items() if k not in JOB_KEYS)
+
+    def remote_output(self, command):
+        """Standard output of a shell command on the host (as the task's become user), or None when it fails."""
+        res = self._low_level_execute_command(command, sudoable=True)
+        return res.get("stdout") if res.get("rc") == 0 else None
+
+    def remote_json(self, path):
+        """The JSON file at path on the host, or None while it is missing or being replaced."""
+        try:
+            return json.loads(self.remote_output("cat %s" % shlex.quote(path)) or "null")
+        except ValueError:
+            return None
