@@ -13,7 +13,8 @@ from __future__ import annotations
 import posixpath
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import PROGRESS_RELPATH, download_line
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import (
+    PROGRESS_INTERVAL, PROGRESS_RELPATH, download_line)
 from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._async_job import AsyncJobMixin
 
 MODULE = "llmops.ray_vllm.hf_model"
@@ -29,7 +30,7 @@ class ActionModule(AsyncJobMixin, ActionBase):
         del tmp
         task_vars = task_vars or {}
         args = dict(self._task.args)
-        interval = int(args.get("progress_interval", 30))
+        interval = int(args.get("progress_interval", PROGRESS_INTERVAL))
         if self._task.async_val or self._task.check_mode or interval <= 0 or args.get("source_dir") \
                 or args.get("probe"):
             result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars,

@@ -30,6 +30,6 @@ class ActionModule(AsyncJobMixin, SpecAction):
         def line(seconds):
             return venv_line(args["label"], seconds, self.remote_output(venv_count_command(venv)) if venv else None)
         start = time.monotonic()
-        result.update(self.wait_job(args["jid"], task_vars, args["progress_interval"] or float("inf"), line))
+        result.update(self.wait_job(args["jid"], task_vars, args["progress_interval"], line))
         result["waited"] = round(time.monotonic() - start, 1)
         return result

@@ -7,14 +7,12 @@ every progress_interval seconds (to standard error: standard output stays the st
 
 from __future__ import annotations
 
+import functools
 import time
 
-from ansible.utils.display import Display
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import (
     ARGUMENT_SPEC, WAIT_OPTIONS, progress_line)
-from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._action import SpecAction
-
-display = Display()
+from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._action import ProgressLines, SpecAction
 
 
 class ActionModule(SpecAction):
@@ -24,9 +22,8 @@ class ActionModule(SpecAction):
     def act(self, args, task_vars, result):
         wait, delay, interval = (args[k] for k in WAIT_OPTIONS)
         module_args = dict((k, v) for k, v in self._task.args.items() if k not in WAIT_OPTIONS)
-        host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
-        start = time.monotonic()
-        next_line = start + interval
+        progress = ProgressLines(task_vars, self._play_context, interval)
+        start = progress.start
         tries = 0
         while True:
             tries += 1
@@ -35,9 +32,7 @@ class ActionModule(SpecAction):
             now = time.monotonic()
             if answer.get("failed") or answer.get("ready") or now - start >= wait:
                 break
-            if interval > 0 and now >= next_line:
-                display.display("%s: %s" % (host, progress_line(answer, now - start)), stderr=True)
-                next_line = now + interval
+            progress.tick(functools.partial(progress_line, answer))
             time.sleep(max(0.0, min(delay, start + wait - now)))
         result.update(answer)
         result.update(tries=tries, waited=round(time.monotonic() - start, 1))

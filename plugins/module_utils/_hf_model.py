@@ -28,6 +28,7 @@ PROGRESS_RELPATH = ".cache/llmops_hf_progress.json"
 # huggingface_hub keeps a file being downloaded under here as <hash>.<etag>.incomplete (resumed from there).
 PARTIAL_RELDIR = ".cache/huggingface/download"
 PARTIAL_SUFFIX = ".incomplete"
+PROGRESS_INTERVAL = 30  # option progress_interval's default: seconds between two progress lines (action plugin)
 
 # config.json keys the planner needs, with the aliases some model families use instead.
 ESSENTIAL_KEYS = {

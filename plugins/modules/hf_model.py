@@ -290,6 +290,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._hf_model import (
     MARKER_RELPATH,
     PARTIAL_RELDIR,
     PARTIAL_SUFFIX,
+    PROGRESS_INTERVAL,
     build_marker,
     download_progress,
     hub_error_message,
@@ -443,12 +444,11 @@ class ProgressWriter(threading.Thread):
     """Every `every` seconds while a download runs: download_progress() of local_dir, plus the seconds since
     the start and the bytes per second since the first measurement, written to path."""
 
-    def __init__(self, local_dir, path, every=2.0):
+    def __init__(self, local_dir, path, began, every=2.0):
         super().__init__(daemon=True)
-        self.local_dir, self.path, self.every = local_dir, path, every
+        self.local_dir, self.path, self.began, self.every = local_dir, path, began, every
         self.expected_path = os.path.join(local_dir, EXPECTED_RELPATH)
         self.stopped = threading.Event()
-        self.began = time.time()
         self.remove_files()  # an interrupted run's
 
     def sample(self, start, first):
@@ -594,7 +594,7 @@ def run_module(module):
     began, watcher = time.time(), None
     if p["progress_file"]:
         os.makedirs(os.path.dirname(marker_path), exist_ok=True)
-        watcher = ProgressWriter(local_dir, p["progress_file"])
+        watcher = ProgressWriter(local_dir, p["progress_file"], began)
         watcher.start()
     try:
         answer = call_hub(module, "download", result, watcher and watcher.expected_path)
@@ -633,7 +633,7 @@ def build_module():
             timeout=dict(type="int", default=30),
             probe=dict(type="bool", default=False),
             progress_file=dict(type="path"),
-            progress_interval=dict(type="int", default=30),
+            progress_interval=dict(type="int", default=PROGRESS_INTERVAL),
         ),
         mutually_exclusive=[("source_dir", "local_dir"), ("source_dir", "repo_id")],
         required_one_of=[("repo_id", "source_dir")],

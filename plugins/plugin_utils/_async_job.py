@@ -12,9 +12,7 @@ import json
 import shlex
 import time
 
-from ansible.utils.display import Display
-
-display = Display()
+from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._action import ProgressLines
 
 # Seconds between two status checks of the job (one module call each): 1 s at the start, 1 s more every 10 s the
 # job has run, at most POLL_MAX (a short job ends soon after it is done; a long one costs few calls).
@@ -38,22 +36,18 @@ class AsyncJobMixin(object):
             self._task.async_val = saved
 
     def wait_job(self, jid, task_vars, interval, line):
-        """Poll job jid until it ends; every interval seconds display '<host>: <line(seconds)>'. Then remove its
-        status file and return the module's result, without the job's keys."""
+        """Poll job jid until it ends; every interval seconds (0: never) display '<host>: <line(seconds)>'. Then
+        remove its status file and return the module's result, without the job's keys."""
         status_args = {"jid": jid, "_async_dir": self._remote_expand_user(
             self.get_shell_option("async_dir", default="~/.ansible_async"))}
-        host = task_vars.get("inventory_hostname", self._play_context.remote_addr)
-        start = time.monotonic()
-        next_line = start + interval
+        progress = ProgressLines(task_vars, self._play_context, interval)
         while True:
-            time.sleep(min(POLL_MAX, interval, 1 + (time.monotonic() - start) / 10))
+            time.sleep(min(POLL_MAX, interval or POLL_MAX, 1 + progress.elapsed() / 10))
             status = self._execute_module(module_name="ansible.legacy.async_status", module_args=status_args,
                                           task_vars=task_vars)
             if status.get("finished") or status.get("failed"):
                 break
-            if time.monotonic() >= next_line:
-                display.display("%s: %s" % (host, line(time.monotonic() - start)), stderr=True)
-                next_line = time.monotonic() + interval
+            progress.tick(line)
         self._execute_module(module_name="ansible.legacy.async_status", module_args=dict(status_args, mode="cleanup"),
                              task_vars=task_vars)
         return dict((k, v) for k, v in status.items() if k not in JOB_KEYS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 
 import pytest
 
@@ -152,7 +153,7 @@ def test_progress_writer_records_bytes_files_and_rate_then_removes_its_files(tmp
     (partial_dir / "0ld.e7a9.4f2c.incomplete").write_bytes(b"\0" * 500)  # a killed run's: never counted
     os.utime(str(partial_dir / "0ld.e7a9.4f2c.incomplete"), (1e9, 1e9))
     progress_file = str(d / ".cache" / "llmops_hf_progress.json")
-    writer = hf_model.ProgressWriter(str(d), progress_file)
+    writer = hf_model.ProgressWriter(str(d), progress_file, time.time())
     assert not expected.exists()
     expected.write_text(json.dumps({"files": {"a.bin": 3000, "b.json": 20}}))
     (d / "b.json").write_bytes(b"x" * 20)
