@@ -40,7 +40,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export STAGE_TIMES := $(CURDIR)/.cache/stage-times.txt
 LANES := $(CURDIR)/tests/ci/lanes
 
-.PHONY: lane-a-scenarios lane-b-scenarios lane-multinode help venv lab-prereqs collection wheelhouse unit argspecs sanity lint molecule test test-e2e bench demo lab-up lab-down clean build galaxy-import ee
+.PHONY: lane-a-scenarios lane-b-scenarios lane-multinode help venv lab-prereqs collection wheelhouse venv-image unit argspecs sanity lint molecule test test-e2e bench demo lab-up lab-down clean build galaxy-import ee
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -63,6 +63,11 @@ collection:
 
 wheelhouse: venv
 	$(LAB) wheelhouse $(foreach f,$(wildcard tests/lab/wheelhouse/*.txt),-r $(f))
+
+# The venv site.yml installs on the lab inventory, made once per machine and input by its roles and saved as the
+# lab image lab-venv: the scenarios whose subject is not the install boot with it (tests/ci/venv_image.py).
+venv-image: lab-prereqs collection wheelhouse
+	$(STAGE) venv-image $(BIN)/python tests/ci/venv_image.py
 
 unit: venv collection
 	$(STAGE) unit $(BIN)/pytest -q -p no:cacheprovider tests/unit
@@ -104,12 +109,13 @@ lane-multinode:
 	  $(STAGE) "mol:multinode:cleanup" $(BIN)/molecule cleanup -s multinode || rc=$$?; \
 	$(BIN)/molecule destroy -s multinode > /dev/null; exit $$rc
 
-molecule: lab-prereqs collection wheelhouse
+molecule: lab-prereqs collection wheelhouse venv-image
 	@if [ -n "$(SCENARIOS)" ]; then $(call run_scenarios,$(SCENARIOS)); exit 0; fi; \
 	$(call run_lanes); exit $$rc
 
 test: venv lab-prereqs collection wheelhouse
 	@rm -f $(STAGE_TIMES)
+	@$(MAKE) --no-print-directory venv-image
 	@$(call run_lanes,$(CHECKS)); echo "== stage timings"; cat $(STAGE_TIMES); exit $$rc
 
 # tests/e2e on the lab E2E_LAB (default e2e): used as it is when up (make test reuses the multinode

@@ -19,13 +19,17 @@ machine and cached under the lab cache) and pypiserver on port 3141 over a wheel
 per machine (``lab wheelhouse``; wheels for the Python of every release: 3.11 and 3.13).
 
 Commands (run as root):
-  lab up N | --hosts NAME[@RELEASE][=GROUP+GROUP],... [--release RELEASE]
+  lab up N | --hosts NAME[@RELEASE][=GROUP+GROUP],... [--release RELEASE] [--image IMAGE]
                                              create/boot the hosts (idempotent) and write an inventory;
-                                             RELEASE: bookworm (default) or trixie, per host or for all
+                                             RELEASE: bookworm (default) or trixie, per host or for all;
+                                             IMAGE: saved files layered above the base of every host
   lab down [--all]                           remove every container, veth, bridge, mount, process
   lab status                                 hosts, IPs, releases, PIDs, state, memory
   lab ssh HOST [COMMAND...]                  ssh into a host as root
   lab reboot HOST...                         reboot hosts (systemctl reboot inside, then boot again)
+  lab image-save HOST DIR... --as IMAGE [--link NAME]
+                                             save a host's directories as an image (cached like the base;
+                                             tests/ci/venv_image.py saves the venv site.yml installs)
   lab inventory                              print the Ansible inventory (YAML)
   lab wheelhouse REQUIREMENT... | -r FILE    fill the local package index (once per machine and Python of
                                              each release, --release to pick; also builds the lab's vLLM
@@ -36,7 +40,7 @@ Commands (run as root):
 Several labs can coexist (``--name``; each gets its own bridge index and subnet).
 
 Modules: ``util`` (commands, files, locks, processes), ``labs`` (a lab's recorded state), ``net``
-(addresses, bridge, namespaces, nftables), ``rootfs`` (the cached base and each host's overlay),
+(addresses, bridge, namespaces, nftables), ``rootfs`` (the cached base, saved images and each host's overlay),
 ``services`` (apt proxy, package index), ``wheelhouse``, ``hosts`` (boot, SSH, readiness, inventory),
 ``cli`` (the commands). The executable is tests/lab/lab.
 """

@@ -1,4 +1,4 @@
-"""The lab's commands (up, down, status, ssh, reboot, inventory, wheelhouse, services, prereqs) and
+"""The lab's commands (up, down, status, ssh, reboot, image-save, inventory, wheelhouse, services, prereqs) and
 their command line; tests/lab/lab runs main()."""
 
 import argparse
@@ -14,10 +14,10 @@ from . import __doc__ as LAB_DOC
 from . import wheelhouse
 from .hosts import (boot, container_pss_kib, host_running, host_state, inventory_yaml, ssh_argv, wait_ready, wait_stopped,
                     write_inventory, write_keys, write_known_hosts)
-from .labs import (DEFAULT_RELEASE, RELEASES, all_labs, find_host, host_release, host_specs, lab_dir, lab_lock, load_lab,
-                   parse_hosts, pick_index, require_lab, save_lab)
+from .labs import (DEFAULT_RELEASE, RELEASES, all_labs, find_host, host_paths, host_release, host_specs, lab_dir, lab_lock,
+                   load_lab, parse_hosts, pick_index, require_lab, save_lab)
 from .net import LAB_NET, ensure_host_network, ensure_network, host_record, remove_host_network, remove_network
-from .rootfs import build_base, prepare_rootfs, unmount_root
+from .rootfs import build_base, link_image, prepare_rootfs, resolve_image, save_image, unmount_root
 from .services import services_down, services_line, services_ok, services_up
 from .util import LabError, kill_tree, locked, log, run, which
 
@@ -90,14 +90,15 @@ def cmd_up(args):
 def up_locked(args, wanted, t0):
     """Under the machine-wide lock (labs' indexes, networks, shared services): record the lab, build its
     network and roots, boot what is not running. The lab, or None when it was up already."""
+    image = resolve_image(args.image) if args.image else None
     with locked():
         lab = load_lab(args.name)
         if lab:
             have = host_specs(lab["hosts"])
-            if have != wanted:
-                raise LabError("lab %r exists with other hosts (%s); run 'lab down --name %s' first"
+            if have != wanted or lab.get("image") != image:
+                raise LabError("lab %r exists with other hosts (%s, image %s); run 'lab down --name %s' first"
                                % (args.name, ", ".join("%s@%s" % (host, release) for host, _groups, release in have),
-                                  args.name))
+                                  lab.get("image"), args.name))
             if all(host_running(h) for h in lab["hosts"]) and services_ok():
                 wait_ready(lab, lab["hosts"], 30)
                 write_inventory(lab, args.inventory)
@@ -106,7 +107,7 @@ def up_locked(args, wanted, t0):
                 return None
         else:
             index = pick_index(args.name)
-            lab = {"name": args.name, "index": index, "created": time.time(),
+            lab = {"name": args.name, "index": index, "created": time.time(), "image": image,
                    "hosts": [host_record(args.name, index, pos, host, groups, release)
                              for pos, (host, groups, release) in enumerate(wanted, start=1)]}
             save_lab(lab)
@@ -224,6 +225,20 @@ def cmd_reboot(args):
     return 0
 
 
+def cmd_image_save(args):
+    """Save directories of a running lab host as an image (rootfs.save_image); --link points a name at it."""
+    ensure_root()
+    lab = require_lab(args.name)
+    h = find_host(lab, args.host)
+    keep = {other["image"] for other in all_labs() if other.get("image")}
+    target = save_image(host_paths(lab, h)["root"], args.paths, args.image, keep)
+    if args.link:
+        link_image(args.link, args.image)
+    log("lab: image %s saved from %s (%s)%s" % (args.image, h["name"], target,
+                                                "; %s points at it" % args.link if args.link else ""))
+    return 0
+
+
 def cmd_inventory(args):
     sys.stdout.write(inventory_yaml(require_lab(args.name)))
     return 0
@@ -267,6 +282,7 @@ def build_parser():
                    help="Debian release of the hosts whose spec names none (default: %(default)s)")
     p.add_argument("--inventory", help="also write the inventory to this path")
     p.add_argument("--install", action="store_true", help="apt-get install missing prerequisites")
+    p.add_argument("--image", help="an overlay layer of saved files above the base of every host (see image-save)")
     p.set_defaults(func=cmd_up)
     p = sub.add_parser("down", help="remove the lab and everything it created")
     p.add_argument("--all", action="store_true", help="every lab on this machine")
@@ -282,6 +298,12 @@ def build_parser():
     p = sub.add_parser("reboot", help="reboot hosts (systemctl reboot inside, then boot them again)")
     p.add_argument("hosts", nargs="+")
     p.set_defaults(func=cmd_reboot)
+    p = sub.add_parser("image-save", help="save directories of a host as an image other labs can boot with")
+    p.add_argument("host")
+    p.add_argument("paths", nargs="+", help="absolute directories on the host")
+    p.add_argument("--as", dest="image", required=True, help="the image's name")
+    p.add_argument("--link", help="also point this name at the image (what 'up --image' is given)")
+    p.set_defaults(func=cmd_image_save)
     p = sub.add_parser("inventory", help="print the Ansible inventory")
     p.set_defaults(func=cmd_inventory)
     p = sub.add_parser("wheelhouse", help="fill the lab's package index")

@@ -1,5 +1,9 @@
 """Root filesystems: a Debian base per release (labs.RELEASES), built once per machine with debootstrap and
-cached, and each host's on-disk overlay over its release's base with the files that make the host itself."""
+cached, and each host's on-disk overlay over its release's base with the files that make the host itself.
+
+An image is a directory tree saved from a lab host (``lab image-save``, e.g. the venv site.yml installs, see
+tests/ci/venv_image.py) and cached like the base: a lab booted with ``up --image NAME`` has it as an overlay layer
+above the base, so its hosts start with those files (each host's writes still go to its own overlay)."""
 
 import contextlib
 import os
@@ -42,6 +46,64 @@ def apt_sources(release):
     """/etc/apt/sources.list of a release's hosts (through the lab's apt proxy, see prepare_rootfs). Pure."""
     return ("deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n"
             % (MIRROR, release, MIRROR, release, release))
+
+
+def image_dir(name):
+    """A saved image: <cache>/images/<name>. Pure."""
+    if not name or "/" in name or name.startswith("."):
+        raise LabError("bad image name %r: a plain directory name" % name)
+    return os.path.join(CACHE, "images", name)
+
+
+def image_ready(name):
+    return os.path.exists(os.path.join(image_dir(name), ".lab-image-complete"))
+
+
+def resolve_image(name):
+    """The image a lab boots with: the name of a ready image (a link name such as 'lab-venv' resolves to the image
+    it points at, so a lab keeps the layer it booted with when the link moves); a LabError naming how to build it."""
+    if not image_ready(name):
+        raise LabError("image %r is not built (%s): build it first (make venv-image)" % (name, image_dir(name)))
+    return os.path.basename(os.path.realpath(image_dir(name)))
+
+
+def lower_dirs(lab, h):
+    """The overlay lowerdir option of host h: its lab's image (if any) above its release's base. Pure."""
+    dirs = [image_dir(lab["image"])] if lab.get("image") else []
+    return ":".join(dirs + [base_dir(host_release(h))])
+
+
+def save_image(root, paths, name, keep=()):
+    """Copy paths (absolute, inside the host root directory root) into the image name, replacing it whole; remove
+    the other saved images except those named in keep (images labs still run on). The image's directory."""
+    target = image_dir(name)
+    with locked("image-" + name):
+        tmp = target + ".build"
+        shutil.rmtree(tmp, ignore_errors=True)
+        t0 = time.monotonic()
+        for path in paths:
+            src = os.path.join(root, path.strip("/"))
+            if not os.path.isdir(src):
+                raise LabError("cannot save %s: no such directory on the host" % path)
+            os.makedirs(os.path.dirname(os.path.join(tmp, path.strip("/"))), exist_ok=True)
+            run(["cp", "-a", "--reflink=auto", src, os.path.join(tmp, path.strip("/"))])
+        write(os.path.join(tmp, ".lab-image-complete"), "saved %s in %.0fs\n" % (" ".join(paths), time.monotonic() - t0))
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(tmp, target)
+    top = os.path.dirname(target)
+    for other in os.listdir(top):
+        if other not in keep and other != name and not other.endswith(".build") and not os.path.islink(os.path.join(top, other)):
+            shutil.rmtree(os.path.join(top, other), ignore_errors=True)
+    return target
+
+
+def link_image(link, name):
+    """Point the image name link at the image name (atomically)."""
+    tmp = image_dir(link) + ".new"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)
+    os.symlink(name, tmp)
+    os.replace(tmp, image_dir(link))
 
 
 def base_ready(release):
@@ -122,7 +184,7 @@ def prepare_rootfs(lab, h, pubkey):
     write(os.path.join(up, "etc", "hosts"), etc_hosts(lab, h))
     if not is_mounted(p["root"]):
         run(["mount", "-t", "overlay", "overlay", "-o",
-             "lowerdir=%s,upperdir=%s,workdir=%s" % (base_dir(host_release(h)), p["upper"], p["work"]), p["root"]])
+             "lowerdir=%s,upperdir=%s,workdir=%s" % (lower_dirs(lab, h), p["upper"], p["work"]), p["root"]])
 
 
 def unmount_root(lab, h):

@@ -234,6 +234,50 @@ def test_base_rootfs_per_release(monkeypatch):
         rootfs.base_dir("sid")
 
 
+@pytest.fixture(name="cache")
+def fixture_cache(tmp_path, monkeypatch):
+    """Empty lab cache and state directories instead of /var/cache/llmops-lab and /var/lib/llmops-lab."""
+    monkeypatch.setattr(rootfs, "CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(util, "STATE", str(tmp_path / "state"))
+    return tmp_path / "cache"
+
+
+def test_image_names_are_plain_directory_names(cache):
+    assert rootfs.image_dir("lab-venv") == str(cache / "images" / "lab-venv")
+    for bad in ("", "../x", "a/b", ".hidden"):
+        with pytest.raises(LabError, match="bad image name"):
+            rootfs.image_dir(bad)
+
+
+def test_the_image_is_the_layer_above_the_base(cache, state):
+    lab = make_lab()
+    assert rootfs.lower_dirs(lab, lab["hosts"][0]) == rootfs.base_dir("bookworm")
+    lab["image"] = "venv-0123"
+    assert rootfs.lower_dirs(lab, lab["hosts"][0]) == "%s:%s" % (cache / "images" / "venv-0123", rootfs.base_dir("bookworm"))
+
+
+def test_save_link_and_resolve_an_image(cache, tmp_path):
+    root = tmp_path / "root"
+    (root / "opt" / "vllm_env" / "bin").mkdir(parents=True)
+    (root / "opt" / "vllm_env" / "bin" / "python").write_text("#!")
+    with pytest.raises(LabError, match="image 'lab-venv' is not built .*make venv-image"):
+        rootfs.resolve_image("lab-venv")
+    old = rootfs.save_image(str(root), ["/opt/vllm_env"], "venv-old")
+    used = rootfs.save_image(str(root), ["/opt/vllm_env"], "venv-used")
+    rootfs.link_image("lab-venv", "venv-used")
+    assert rootfs.resolve_image("lab-venv") == "venv-used"  # a lab records the image, not the link
+    (root / "opt" / "vllm_env" / "bin" / "python").write_text("#!new")
+    new = rootfs.save_image(str(root), ["/opt/vllm_env"], "venv-new", keep={"venv-used"})
+    rootfs.link_image("lab-venv", "venv-new")
+    assert rootfs.resolve_image("lab-venv") == "venv-new"
+    assert (cache / "images" / "venv-new" / "opt" / "vllm_env" / "bin" / "python").read_text() == "#!new"
+    assert os.path.isdir(used) and not os.path.exists(old)  # a lab still runs on venv-used; none on venv-old
+    assert sorted(os.listdir(cache / "images")) == ["lab-venv", "venv-new", "venv-used"]
+    with pytest.raises(LabError, match="cannot save /opt/none"):
+        rootfs.save_image(str(root), ["/opt/none"], "venv-x")
+    assert os.path.isdir(new)
+
+
 def test_apt_sources_of_a_release():
     assert rootfs.apt_sources("trixie") == (
         "deb http://deb.debian.org/debian trixie main\n"
@@ -507,4 +551,4 @@ def test_inventory_command_prints_the_inventory(state, capsys):
 def test_the_executable_runs_the_package():
     res = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "lab", "lab"), "--help"],
                          capture_output=True, text=True, check=True, cwd="/")
-    assert "{up,down,status,ssh,reboot,inventory,wheelhouse,services,prereqs}" in res.stdout
+    assert "{up,down,status,ssh,reboot,image-save,inventory,wheelhouse,services,prereqs}" in res.stdout

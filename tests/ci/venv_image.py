@@ -1,0 +1,92 @@
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""make venv-image: the venv site.yml installs on the lab inventory, built once per machine and input, as the lab
+image 'lab-venv' (tests/lab/labtool/rootfs.py: an overlay layer above the base of the hosts of a lab booted with
+`lab up --image lab-venv`).
+
+Scenarios whose subject is not the install boot their hosts with it (the scenario's platforms name
+`image: lab-venv`), so `make test` installs that venv once instead of once per host of each of them: the install
+itself is tested where it is the subject (molecule/python_venv with uv and pip, molecule/debian13's fresh
+site.yml on Python 3.13, make demo).
+
+The image is made by the roles that make the venv in site.yml (tests/tools/venv_image.yml: system_deps,
+python_venv) on one fresh lab host, then its /opt/vllm_env is saved. It is keyed by a digest of what decides the
+venv's content (INPUTS): a change to any of them builds a new image (about 3 minutes on this machine) and the
+older one is removed once no lab runs on it.
+"""
+
+import fnmatch
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
+
+from labtool.rootfs import image_ready, link_image  # noqa: E402  (tests/lab is not a package on sys.path)
+from labtool.wheelhouse import BUILD_OUTPUT  # noqa: E402
+
+LINK = "lab-venv"
+LAB = "venv-image"
+VENV = "/opt/vllm_env"
+# What decides the venv's content: the pins and index (the lab inventory), the roles and the pin logic that
+# install it, the wheelhouse requests and the lab's platform plugin the index serves, the playbook that runs the roles.
+INPUTS = ("inventories/lab/group_vars/all.yml", "roles/python_venv", "roles/system_deps", "plugins/module_utils/_pins.py",
+          "tests/lab/wheelhouse", "tests/lab/vllm_platform", "tests/tools/venv_image.yml")
+
+
+def files_under(top):
+    """The files of top (a file or a directory), relative to ROOT, sorted, build output left out."""
+    path = os.path.join(ROOT, top)
+    if os.path.isfile(path):
+        return [top]
+    out = []
+    for root, dirs, names in os.walk(path):
+        dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in BUILD_OUTPUT)]
+        out += [os.path.relpath(os.path.join(root, n), ROOT) for n in names]
+    return sorted(out)
+
+
+def inputs_key(inputs=INPUTS):
+    """A short sha256 of the paths and contents of the inputs' files."""
+    digest = hashlib.sha256()
+    for top in inputs:
+        for rel in files_under(top):
+            with open(os.path.join(ROOT, rel), "rb") as f:
+                digest.update(("%s\0%s\0" % (rel, hashlib.sha256(f.read()).hexdigest())).encode())
+    return digest.hexdigest()[:16]
+
+
+def lab(*args):
+    subprocess.run([sys.executable, os.path.join(ROOT, "tests", "lab", "lab"), "--name", LAB] + list(args), check=True)
+
+
+def main():
+    name = "venv-" + inputs_key()
+    if image_ready(name):
+        link_image(LINK, name)
+        print("venv image %s: up to date (%s)" % (LINK, name))
+        return 0
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="venv-image-") as tmp:
+        inventory = os.path.join(tmp, "hosts.yml")
+        os.symlink(os.path.join(ROOT, "inventories", "lab", "group_vars"), os.path.join(tmp, "group_vars"))
+        lab("down")  # a build cut off earlier leaves its lab
+        try:
+            lab("up", "--hosts", "head=ray_head", "--inventory", inventory)
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"),
+                       ANSIBLE_PIPELINING="true")
+            subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+                            os.path.join(ROOT, "tests", "tools", "venv_image.yml")], env=env, check=True)
+            lab("image-save", "head", VENV, "--as", name, "--link", LINK)
+        finally:
+            lab("down")
+    print("venv image %s: built %s in %.0fs" % (LINK, name, time.monotonic() - t0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
