@@ -6,7 +6,7 @@ The lab is E2E_LAB (default ``e2e``): three hosts, ``head`` (ray_head, nfs_serve
 ``worker2`` (ray_workers), with the variables of the demo inventory (inventories/lab/group_vars).
 When that lab is already up (e.g. ``mol-multinode`` after the multinode scenario's verify, converged,
 which is how ``make test`` runs this suite before that scenario's cleanup) it is used as it is; otherwise this session
-boots it and removes it at the end (E2E_KEEP=1 keeps it). The session fixture ``cluster`` starts the
+boots it (with the lab venv image when make venv-image has built it) and removes it at the end (E2E_KEEP=1 keeps it). The session fixture ``cluster`` starts the
 model hub test double (there is no model hub here) and runs site.yml once (not with E2E_CONVERGED=1: the
 lab is converged already), so every test starts from a converged cluster, and every test that breaks
 something must leave it converged again.
@@ -31,6 +31,9 @@ LAB_TOOL = [sys.executable, os.path.join(ROOT, "tests", "lab", "lab")]
 LAB = os.environ.get("E2E_LAB", "e2e")
 HOSTS = "head=ray_head+nfs_server,worker1=ray_workers,worker2=ray_workers"
 API_KEY_FILE = "/var/lib/llmops-lab/api-key"
+IMAGE = "lab-venv"
+IMAGE_READY = os.path.join(os.environ.get("LLMOPS_LAB_CACHE", "/var/cache/llmops-lab"), "images", IMAGE,
+                           ".lab-image-complete")
 
 
 def pytest_configure(config):
@@ -151,7 +154,8 @@ def lab_env():
         pytest.skip("the lab needs root")
     was_up = lab("inventory", check=False).returncode == 0
     if not was_up:
-        lab("up", "--hosts", HOSTS)
+        # With the lab venv image (make venv-image) the hosts boot with the venv site.yml would install.
+        lab("up", "--hosts", HOSTS, *(["--image", IMAGE] if os.path.exists(IMAGE_READY) else []))
     tmp = tempfile.mkdtemp(prefix="llmops-e2e-")
     inventory = yaml.safe_load(lab("inventory").stdout)
     # A lab booted by Molecule (mol-multinode) has no groups of its own: give it the HOSTS layout.

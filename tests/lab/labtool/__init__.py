@@ -30,6 +30,8 @@ Commands (run as root):
   lab image-save HOST DIR... --as IMAGE [--link NAME]
                                              save a host's directories as an image (cached like the base;
                                              tests/ci/venv_image.py saves the venv site.yml installs)
+  lab layer IMAGE                            boot every host again with IMAGE above its base (its own files
+                                             are kept)
   lab inventory                              print the Ansible inventory (YAML)
   lab wheelhouse REQUIREMENT... | -r FILE    fill the local package index (once per machine and Python of
                                              each release, --release to pick; also builds the lab's vLLM

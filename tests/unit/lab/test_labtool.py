@@ -551,4 +551,4 @@ def test_inventory_command_prints_the_inventory(state, capsys):
 def test_the_executable_runs_the_package():
     res = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "lab", "lab"), "--help"],
                          capture_output=True, text=True, check=True, cwd="/")
-    assert "{up,down,status,ssh,reboot,image-save,inventory,wheelhouse,services,prereqs}" in res.stdout
+    assert "{up,down,status,ssh,reboot,image-save,layer,inventory,wheelhouse,services,prereqs}" in res.stdout
