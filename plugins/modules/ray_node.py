@@ -162,6 +162,14 @@ options:
     description: Restart a node that runs with other settings instead of failing.
     type: bool
     default: false
+  head_pending:
+    description:
+      - The head is started by this same run (O(role=worker) only). In check mode, where that start does not
+        happen, a head that does not answer is then reported as the join this run would make, not as a failure.
+      - Without check mode it changes nothing - the head runs by then, or the failure names it.
+    type: bool
+    default: false
+    version_added: 0.1.0
   start_timeout:
     description:
       - Seconds to wait after C(ray start) for the GCS to list this node as alive.
@@ -343,6 +351,7 @@ def build_module():
         service_group=dict(type="str"),
         mounts=dict(type="list", elements="path", default=[]),
         restart_on_change=dict(type="bool", default=False),
+        head_pending=dict(type="bool", default=False),
         start_timeout=dict(type="float", default=120),
     )
     return AnsibleModule(
@@ -447,13 +456,19 @@ class RayNode(object):
         if diffs and not p["restart_on_change"]:
             self.refuse(diffs)
         if p["role"] == "worker" and not reachable:
-            self.fail(head_unreachable_message(address))
+            self.head_unreachable(address)
         self.result.update(changed=True, action="restarted" if diffs else "started")
         if self.module.check_mode:
             return
         if diffs:
             self.stop_processes()
         self.start(address)
+
+    def head_unreachable(self, address):
+        """A worker to start whose head does not answer: a failure, unless check mode did not start the head."""
+        if not (self.module.check_mode and self.p["head_pending"]):
+            self.fail(head_unreachable_message(address))
+        self.result["msg"] = "would join the head %s, which this run starts first" % address
 
     def refuse(self, diffs):
         self.fail("Ray node on %s runs with other settings (%s); set restart_on_change=true to restart it "
@@ -488,7 +503,7 @@ class RayNode(object):
         else:
             action = "started"
         if action in ("started", "restarted") and p["role"] == "worker" and not reachable:
-            self.fail(head_unreachable_message(address))
+            self.head_unreachable(address)
         self.result.update(changed=True, action=action)
         if self.module.check_mode:
             return

@@ -215,6 +215,23 @@ def test_node_worker_fails_fast_when_head_unreachable(tmp_path):
     assert "cmd" not in r.result  # nothing ran
 
 
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_node_worker_whose_head_this_run_starts(tmp_path, check_mode):
+    """head_pending: a first --check on hosts that have the venv (the head task reported "would start", so
+    nothing answers yet) reports the join; a real run whose head still does not answer fails as before."""
+    ray = tmp_path / "ray"
+    ray.write_text("#!/bin/sh\nexit 99\n")
+    address = "127.0.0.1:%d" % closed_port()
+    r = run(ray_node, dict(role="worker", node_ip="127.0.0.1", head_address=address, head_pending=True,
+                           ray_executable=str(ray), temp_dir=str(tmp_path / "t"), _ansible_check_mode=check_mode))
+    if check_mode:
+        assert not r.failed and r.result["changed"] is True and r.result["action"] == "started"
+        assert r.result["msg"] == "would join the head %s, which this run starts first" % address
+    else:
+        assert r.failed and "is unreachable" in r.result["msg"]
+    assert "cmd" not in r.result  # nothing ran
+
+
 def test_node_started_requires_node_ip(tmp_path):
     r = run(ray_node, dict(role="head"))
     assert r.failed and "node_ip" in r.result["msg"]
