@@ -32,8 +32,8 @@ LAB = os.environ.get("E2E_LAB", "e2e")
 HOSTS = "head=ray_head+nfs_server,worker1=ray_workers,worker2=ray_workers"
 API_KEY_FILE = "/var/lib/llmops-lab/api-key"
 IMAGE = "lab-venv"
-IMAGE_READY = os.path.join(os.environ.get("LLMOPS_LAB_CACHE", "/var/cache/llmops-lab"), "images", IMAGE,
-                           ".lab-image-complete")
+sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
+from labtool.rootfs import image_ready  # noqa: E402  (the lab tool's package, next to its script)
 
 
 def pytest_configure(config):
@@ -155,7 +155,7 @@ def lab_env():
     was_up = lab("inventory", check=False).returncode == 0
     if not was_up:
         # With the lab venv image (make venv-image) the hosts boot with the venv site.yml would install.
-        lab("up", "--hosts", HOSTS, *(["--image", IMAGE] if os.path.exists(IMAGE_READY) else []))
+        lab("up", "--hosts", HOSTS, *(["--image", IMAGE] if image_ready(IMAGE) else []))
     tmp = tempfile.mkdtemp(prefix="llmops-e2e-")
     inventory = yaml.safe_load(lab("inventory").stdout)
     # A lab booted by Molecule (mol-multinode) has no groups of its own: give it the HOSTS layout.
