@@ -6,8 +6,8 @@ image 'lab-venv' (tests/lab/labtool/rootfs.py: an overlay layer above the base o
 
 Scenarios whose subject is not the install boot their hosts with it (the scenario's platforms name
 `image: lab-venv`), so `make test` installs that venv once instead of once per host of each of them: the install
-itself is tested where it is the subject (molecule/python_venv with uv and pip, the fresh site.yml of
-molecule/multinode and of molecule/debian13 on Python 3.13, make demo).
+itself is tested where it is the subject (molecule/python_venv with uv and pip, molecule/debian13's fresh
+site.yml on Python 3.13, make demo).
 
 The image is made by the roles that make the venv in site.yml (tests/tools/venv_image.yml: system_deps,
 python_venv) on one fresh lab host, then its /opt/vllm_env is saved. It is keyed by a digest of what decides the
