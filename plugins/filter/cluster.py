@@ -7,7 +7,7 @@ documentation for each filter is in the YAML file of the same name next to this 
 from __future__ import annotations
 
 from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common, play_groups
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
@@ -23,5 +23,6 @@ class FilterModule(object):
             "hosts_by_value": hosts_by_value,
             "node_ip": node_ip,
             "pins_beyond_common": pins_beyond_common,
+            "play_groups": play_groups,
             "ray_node_rows": node_rows,
         }

@@ -67,6 +67,13 @@ def hosts_by_value(by_host, fmt="{hosts}: {value}", skip_empty=False):
     return [fmt.format(hosts=", ".join(hosts), value=value) for value, hosts in groups.items()]
 
 
+def play_groups(groups, required, optional=()):
+    """The inventory groups a play runs on: every ``required`` group, then each ``optional`` group the inventory
+    (``groups``, group name -> hosts) has. A required group that is missing stays in the list (Ansible warns
+    about it; validate names the fix)."""
+    return list(required) + [g for g in optional if g in groups]
+
+
 def pins_beyond_common(pins_by_host, none="(no other pin)"):
     """``{host: pins}`` with each host's pins that not every host has, space separated (``none`` when
     it has no other pin). Hosts that agree map to the same text."""

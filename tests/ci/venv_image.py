@@ -1,18 +1,18 @@
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""make venv-image: the venv site.yml installs on the lab inventory, built once per machine and input, as the lab
-image 'lab-venv' (tests/lab/labtool/rootfs.py: an overlay layer above the base of the hosts of a lab booted with
-`lab up --image lab-venv`).
+"""make venv-image: the OS packages and the venv site.yml installs on the lab inventory (its system_deps and
+python_venv roles), built once per machine and input, as the lab image 'lab-venv' (tests/lab/labtool/rootfs.py: an
+overlay layer above the base of the hosts of a lab booted with `lab up --image lab-venv`).
 
 Scenarios whose subject is not the install boot their hosts with it (the scenario's platforms name
-`image: lab-venv`), so `make test` installs that venv once instead of once per host of each of them: the install
-itself is tested where it is the subject (molecule/python_venv with uv and pip, molecule/debian13's fresh
-site.yml on Python 3.13, make demo).
+`image: lab-venv`), so `make test` installs those packages and that venv once instead of once per host of each of
+them: the install itself is tested where it is the subject (molecule/system_deps, molecule/python_venv with uv and
+pip, molecule/debian13's fresh site.yml on Python 3.13, make demo).
 
-The image is made by the roles that make the venv in site.yml (tests/tools/venv_image.yml: system_deps,
-python_venv) on one fresh lab host, then its /opt/vllm_env is saved. It is keyed by a digest of what decides the
-venv's content (INPUTS): a change to any of them builds a new image (about 3 minutes on this machine) and the
-older one is removed once no lab runs on it.
+The image is made by those roles (tests/tools/venv_image.yml) on one fresh lab host, then what they changed on it
+is saved (`lab image-save --changes`: the host's overlay but its identity, logs and run-time state). It is keyed by
+a digest of what decides its content (INPUTS): a change to any of them builds a new image (about 4 minutes on this
+machine) and the older one is removed once no lab runs on it.
 """
 
 import hashlib
@@ -30,11 +30,11 @@ from labtool.wheelhouse import source_digest  # noqa: E402
 
 LINK = "lab-venv"
 LAB = "venv-image"
-VENV = "/opt/vllm_env"
-# What decides the venv's content: the pins and index (the lab inventory), the roles and the pin logic that
-# install it, the wheelhouse requests and the lab's platform plugin the index serves, the playbook that runs the roles.
+# What decides the image's content: the packages, pins and index (the lab inventory), the roles and the pin logic
+# that install them, the wheelhouse requests and the lab's platform plugin the index serves, the playbook that runs
+# the roles, and this script (what it saves).
 INPUTS = ("inventories/lab/group_vars/all.yml", "roles/python_venv", "roles/system_deps", "plugins/module_utils/_pins.py",
-          "tests/lab/wheelhouse", "tests/lab/vllm_platform", "tests/tools/venv_image.yml")
+          "tests/lab/wheelhouse", "tests/lab/vllm_platform", "tests/tools/venv_image.yml", "tests/ci/venv_image.py")
 
 
 def inputs_key(inputs=INPUTS):
@@ -67,7 +67,7 @@ def main():
                        ANSIBLE_PIPELINING="true")
             subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
                             os.path.join(ROOT, "tests", "tools", "venv_image.yml")], env=env, check=True)
-            lab("image-save", "head", VENV, "--as", name, "--link", LINK)
+            lab("image-save", "head", "--changes", "--as", name, "--link", LINK)
         finally:
             lab("down")
     print("venv image %s: built %s in %.0fs" % (LINK, name, time.monotonic() - t0))

@@ -28,8 +28,11 @@ Commands (run as root):
   lab ssh HOST [COMMAND...]                  ssh into a host as root
   lab reboot HOST...                         reboot hosts (systemctl reboot inside, then boot again)
   lab image-save HOST DIR... --as IMAGE [--link NAME]
-                                             save a host's directories as an image (cached like the base;
-                                             tests/ci/venv_image.py saves the venv site.yml installs)
+                                             save a host's directories as an image (cached like the base)
+  lab image-save HOST --changes --as IMAGE [--link NAME]
+                                             save what a host changed over its base, but its identity, logs
+                                             and run-time state (tests/ci/venv_image.py: the OS packages and
+                                             the venv site.yml installs)
   lab layer IMAGE                            boot every host again with IMAGE above its base (its own files
                                              are kept)
   lab inventory                              print the Ansible inventory (YAML)

@@ -17,7 +17,7 @@ from .hosts import (boot, container_pss_kib, host_running, host_state, inventory
 from .labs import (DEFAULT_RELEASE, RELEASES, all_labs, find_host, host_paths, host_release, host_specs, lab_dir, lab_lock,
                    load_lab, parse_hosts, pick_index, require_lab, save_lab)
 from .net import LAB_NET, ensure_host_network, ensure_network, host_record, remove_host_network, remove_network
-from .rootfs import build_base, link_image, prepare_rootfs, resolve_image, save_image, unmount_root
+from .rootfs import HOST_OWN, build_base, changed_dirs, link_image, prepare_rootfs, resolve_image, save_image, unmount_root
 from .services import services_down, services_line, services_ok, services_up
 from .util import LabError, kill_tree, locked, log, run, which
 
@@ -247,12 +247,20 @@ def cmd_layer(args):
 
 
 def cmd_image_save(args):
-    """Save directories of a running lab host as an image (rootfs.save_image); --link points a name at it."""
+    """Save directories of a running lab host, or with --changes what it changed over its base (its overlay's upper
+    directory) but its own identity and run-time state (rootfs.HOST_OWN), as an image (rootfs.save_image); --link
+    points a name at it."""
     ensure_root()
+    if bool(args.paths) == args.changes:
+        raise LabError("image-save: name the directories to save, or give --changes (not both)")
     lab = require_lab(args.name)
     h = find_host(lab, args.host)
     keep = {other["image"] for other in all_labs() if other.get("image")}
-    target = save_image(host_paths(lab, h)["root"], args.paths, args.image, keep)
+    if args.changes:
+        upper = host_paths(lab, h)["upper"]
+        target = save_image(upper, changed_dirs(upper), args.image, keep, exclude=HOST_OWN)
+    else:
+        target = save_image(host_paths(lab, h)["root"], args.paths, args.image, keep)
     if args.link:
         link_image(args.link, args.image)
     log("lab: image %s saved from %s (%s)%s" % (args.image, h["name"], target,
@@ -321,7 +329,9 @@ def build_parser():
     p.set_defaults(func=cmd_reboot)
     p = sub.add_parser("image-save", help="save directories of a host as an image other labs can boot with")
     p.add_argument("host")
-    p.add_argument("paths", nargs="+", help="absolute directories on the host")
+    p.add_argument("paths", nargs="*", help="absolute directories on the host")
+    p.add_argument("--changes", action="store_true",
+                   help="save what the host changed over its base instead (not its identity, logs or run-time state)")
     p.add_argument("--as", dest="image", required=True, help="the image's name")
     p.add_argument("--link", help="also point this name at the image (what 'up --image' is given)")
     p.set_defaults(func=cmd_image_save)

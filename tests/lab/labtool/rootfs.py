@@ -1,9 +1,10 @@
 """Root filesystems: a Debian base per release (labs.RELEASES), built once per machine with debootstrap and
 cached, and each host's on-disk overlay over its release's base with the files that make the host itself.
 
-An image is a directory tree saved from a lab host (``lab image-save``, e.g. the venv site.yml installs, see
-tests/ci/venv_image.py) and cached like the base: a lab booted with ``up --image NAME`` has it as an overlay layer
-above the base, so its hosts start with those files (each host's writes still go to its own overlay)."""
+An image is a directory tree saved from a lab host (``lab image-save``: given directories, or with ``--changes``
+everything the host changed over its base but what makes it that host, e.g. the OS packages and the venv site.yml
+installs, see tests/ci/venv_image.py) and cached like the base: a lab booted with ``up --image NAME`` has it as an
+overlay layer above the base, so its hosts start with those files (each host's writes still go to its own overlay)."""
 
 import contextlib
 import os
@@ -29,6 +30,11 @@ BASE_PACKAGES = [
 MASKED_UNITS = ["apt-daily.timer", "apt-daily-upgrade.timer", "apt-daily.service",
                 "apt-daily-upgrade.service", "e2scrub_all.timer", "fstrim.timer", "tmp.mount"]
 SHARED_MOUNT = "/mnt/models"
+# What a host's own overlay holds that makes it that host (prepare_rootfs writes it for each host) or that is its
+# run-time state: left out of an image saved from the host's changes (``image-save --changes``).
+HOST_OWN = ("etc/hostname", "etc/machine-id", "etc/hosts", "etc/ssh/ssh_host_ed25519_key",
+            "etc/ssh/ssh_host_ed25519_key.pub", "etc/apt/apt.conf.d/01lab-proxy", "root/.ssh", SHARED_MOUNT.strip("/"),
+            "run", "tmp", "var/tmp", "var/log", "var/cache/apt", "var/lib/systemd")
 
 
 def base_dir(release=DEFAULT_RELEASE):
@@ -73,9 +79,16 @@ def lower_dirs(lab, h):
     return ":".join(dirs + [base_dir(host_release(h))])
 
 
-def save_image(root, paths, name, keep=()):
-    """Copy paths (absolute, inside the host root directory root) into the image name, replacing it whole; remove
-    the other saved images except those named in keep (images labs still run on). The image's directory."""
+def changed_dirs(upper):
+    """The top-level directories of a host's overlay upper directory (what it changed over its base), as the
+    absolute paths save_image takes."""
+    return ["/" + e for e in sorted(os.listdir(upper)) if os.path.isdir(os.path.join(upper, e))]
+
+
+def save_image(root, paths, name, keep=(), exclude=()):
+    """Copy paths (absolute, inside the host root directory root) into the image name, leaving out the relative
+    paths exclude, replacing the image whole; remove the other saved images except those named in keep (images labs
+    still run on). The image's directory."""
     target = image_dir(name)
     with locked("image-" + name):
         tmp = target + ".build"
@@ -87,6 +100,12 @@ def save_image(root, paths, name, keep=()):
                 raise LabError("cannot save %s: no such directory on the host" % path)
             os.makedirs(os.path.dirname(os.path.join(tmp, path.strip("/"))), exist_ok=True)
             run(["cp", "-a", "--reflink=auto", src, os.path.join(tmp, path.strip("/"))])
+        for rel in exclude:
+            left_out = os.path.join(tmp, rel)
+            if os.path.isdir(left_out) and not os.path.islink(left_out):
+                shutil.rmtree(left_out)
+            elif os.path.lexists(left_out):
+                os.unlink(left_out)
         write(os.path.join(tmp, ".lab-image-complete"), "saved %s in %.0fs\n" % (" ".join(paths), time.monotonic() - t0))
         shutil.rmtree(target, ignore_errors=True)
         os.rename(tmp, target)

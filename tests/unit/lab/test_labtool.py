@@ -278,6 +278,22 @@ def test_save_link_and_resolve_an_image(cache, tmp_path):
     assert os.path.isdir(new)
 
 
+def test_save_a_hosts_changes_without_what_makes_it_that_host(cache, tmp_path):
+    upper = tmp_path / "upper"
+    for rel in ("opt/vllm_env/bin/python", "usr/bin/gcc", "var/lib/dpkg/status", "etc/hostname", "etc/hosts",
+                "etc/ssh/ssh_host_ed25519_key", "etc/ssh/sshd_config.d/lab.conf", "root/.ssh/authorized_keys",
+                "var/log/apt/history.log", "var/cache/apt/archives/gcc.deb", "tmp/x"):
+        (upper / rel).parent.mkdir(parents=True, exist_ok=True)
+        (upper / rel).write_text(rel)
+    (upper / "mnt" / "models").mkdir(parents=True)
+    (upper / "note.txt").write_text("a file at the top is no directory")
+    assert rootfs.changed_dirs(str(upper)) == ["/etc", "/mnt", "/opt", "/root", "/tmp", "/usr", "/var"]
+    image = rootfs.save_image(str(upper), rootfs.changed_dirs(str(upper)), "venv-changes", exclude=rootfs.HOST_OWN)
+    saved = sorted(os.path.relpath(os.path.join(d, f), image) for d, _dirs, files in os.walk(image) for f in files)
+    assert saved == [".lab-image-complete", "etc/ssh/sshd_config.d/lab.conf", "opt/vllm_env/bin/python",
+                     "usr/bin/gcc", "var/lib/dpkg/status"]
+
+
 def test_apt_sources_of_a_release():
     assert rootfs.apt_sources("trixie") == (
         "deb http://deb.debian.org/debian trixie main\n"

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""etc_hosts_block: the /etc/hosts lines every Ray host gets."""
+"""etc_hosts_block: the /etc/hosts lines every Ray host gets; play_groups: the groups a play runs on."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ def test_one_line_per_host_names_deduplicated():
 def test_refuses(hosts, text):
     with pytest.raises(AnsibleFilterError, match=text):
         block(hosts)
+
+
+def test_play_groups_keeps_required_adds_present_optional():
+    play_groups = FilterModule().filters()["play_groups"]
+    groups = {"all": [], "ray_head": ["h"], "ray_workers": [], "monitoring": ["m"]}
+    assert play_groups(groups, ["ray_head", "ray_workers", "nfs_server"], ["monitoring", "absent"]) == [
+        "ray_head", "ray_workers", "nfs_server", "monitoring"]
+    assert play_groups({"ray_head": ["h"]}, ["ray_head"], ["monitoring"]) == ["ray_head"]
+    assert play_groups({}, ["ray_head"]) == ["ray_head"]
