@@ -155,7 +155,10 @@ resolve:
   returned: always
   type: dict
 stat:
-  description: Per path of O(stat) C(path), C(exists), C(isdir) and C(dev) (the device number, 0 when missing).
+  description:
+    - Per path of O(stat) C(path), C(exists), C(isdir), C(dev) (the device number, 0 when missing), C(owner) (the
+      owner's user name) and C(mtime) (seconds since the epoch, as M(ansible.builtin.stat) reports it); C(owner)
+      and C(mtime) are V(null) when the path is missing.
   returned: always
   type: list
   elements: dict
@@ -176,6 +179,7 @@ python_versions:
 
 import errno
 import os
+import pwd
 import socket
 import stat
 
@@ -273,12 +277,19 @@ def probe_resolve(name):
 
 
 def stat_path(path):
-    """``{path, exists, isdir, dev}`` of ``path`` (links followed; dev 0 when it does not exist)."""
+    """``{path, exists, isdir, dev, owner, mtime}`` of ``path`` (links followed; dev 0, owner and mtime None when it
+    does not exist; owner None also for a uid without a name), owner and mtime as M(ansible.builtin.stat) reports
+    them (pw_name, st_mtime)."""
     try:
         st = os.stat(path)
     except OSError:
-        return {"path": path, "exists": False, "isdir": False, "dev": 0}
-    return {"path": path, "exists": True, "isdir": stat.S_ISDIR(st.st_mode), "dev": st.st_dev}
+        return {"path": path, "exists": False, "isdir": False, "dev": 0, "owner": None, "mtime": None}
+    try:
+        owner = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        owner = None
+    return {"path": path, "exists": True, "isdir": stat.S_ISDIR(st.st_mode), "dev": st.st_dev, "owner": owner,
+            "mtime": st.st_mtime}
 
 
 def read_text(path, limit=READ_LIMIT):

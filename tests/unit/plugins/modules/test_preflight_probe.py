@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import pwd
 import socket
 import sys
 
@@ -87,9 +88,11 @@ def test_stat_read_and_python_versions(tmp_path):
     out = run({"stat": [str(tmp_path), missing], "read": [str(tmp_path / "fstab"), missing],
                "python_versions": [sys.executable, missing]}, check_mode=True)
     assert not out.failed, out.result.get("msg")
+    st = os.stat(str(tmp_path))
     assert out.result["stat"] == [
-        {"path": str(tmp_path), "exists": True, "isdir": True, "dev": os.stat(str(tmp_path)).st_dev},
-        {"path": missing, "exists": False, "isdir": False, "dev": 0}]
+        {"path": str(tmp_path), "exists": True, "isdir": True, "dev": st.st_dev,
+         "owner": pwd.getpwuid(st.st_uid).pw_name, "mtime": st.st_mtime},
+        {"path": missing, "exists": False, "isdir": False, "dev": 0, "owner": None, "mtime": None}]
     assert out.result["read"] == [
         {"path": str(tmp_path / "fstab"), "exists": True, "content": "srv:/models /mnt/models nfs4 defaults 0 0\n\ufffd\n"},
         {"path": missing, "exists": False, "content": None}]
