@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters about the cluster's hosts. The logic lives in module_utils/_hosts.py and _nics.py (unit-tested);
+"""Filters about the cluster's hosts. The logic lives in module_utils/_hosts.py, _nics.py and _node_state.py (unit-tested);
 documentation for each filter is in the YAML file of the same name next to this one."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common, play_groups
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import account_drift, etc_hosts_drift
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
 
@@ -18,7 +19,9 @@ class FilterModule(object):
 
     def filters(self):
         return {
+            "account_drift": account_drift,
             "etc_hosts_block": _as_filter("etc_hosts_block", etc_hosts_block),
+            "etc_hosts_drift": etc_hosts_drift,
             "head_ports": head_ports,
             "hosts_by_value": hosts_by_value,
             "node_ip": node_ip,

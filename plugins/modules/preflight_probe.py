@@ -156,9 +156,9 @@ resolve:
   type: dict
 stat:
   description:
-    - Per path of O(stat) C(path), C(exists), C(isdir), C(dev) (the device number, 0 when missing), C(owner) (the
-      owner's user name) and C(mtime) (seconds since the epoch, as M(ansible.builtin.stat) reports it); C(owner)
-      and C(mtime) are V(null) when the path is missing.
+    - Per path of O(stat) C(path), C(exists), C(isdir), C(dev) (the device number, 0 when missing), C(owner) and
+      C(group) (names), C(mode) (octal, for example V("0750")) and C(mtime) (seconds since the epoch), as
+      M(ansible.builtin.stat) reports them; V(null) when the path is missing.
   returned: always
   type: list
   elements: dict
@@ -178,6 +178,7 @@ python_versions:
 """
 
 import errno
+import grp
 import os
 import pwd
 import socket
@@ -276,20 +277,25 @@ def probe_resolve(name):
     return out
 
 
+def _name(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return None
+
+
 def stat_path(path):
-    """``{path, exists, isdir, dev, owner, mtime}`` of ``path`` (links followed; dev 0, owner and mtime None when it
-    does not exist; owner None also for a uid without a name), owner and mtime as M(ansible.builtin.stat) reports
-    them (pw_name, st_mtime)."""
+    """``{path, exists, isdir, dev, owner, group, mode, mtime}`` of ``path`` (links followed; dev 0 and the others None
+    when it does not exist; owner or group None also for an id without a name): owner, group, mode ("0750") and mtime
+    as M(ansible.builtin.stat) reports them (pw_name, gr_name, mode, mtime)."""
     try:
         st = os.stat(path)
     except OSError:
-        return {"path": path, "exists": False, "isdir": False, "dev": 0, "owner": None, "mtime": None}
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = None
-    return {"path": path, "exists": True, "isdir": stat.S_ISDIR(st.st_mode), "dev": st.st_dev, "owner": owner,
-            "mtime": st.st_mtime}
+        return {"path": path, "exists": False, "isdir": False, "dev": 0, "owner": None, "group": None, "mode": None,
+                "mtime": None}
+    return {"path": path, "exists": True, "isdir": stat.S_ISDIR(st.st_mode), "dev": st.st_dev,
+            "owner": _name(pwd.getpwuid, st.st_uid), "group": _name(grp.getgrgid, st.st_gid),
+            "mode": "%04o" % stat.S_IMODE(st.st_mode), "mtime": st.st_mtime}
 
 
 def read_text(path, limit=READ_LIMIT):

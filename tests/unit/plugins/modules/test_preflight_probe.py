@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import platform
 import pwd
 import socket
+import stat
 import sys
 
 import pytest
@@ -91,8 +93,10 @@ def test_stat_read_and_python_versions(tmp_path):
     st = os.stat(str(tmp_path))
     assert out.result["stat"] == [
         {"path": str(tmp_path), "exists": True, "isdir": True, "dev": st.st_dev,
-         "owner": pwd.getpwuid(st.st_uid).pw_name, "mtime": st.st_mtime},
-        {"path": missing, "exists": False, "isdir": False, "dev": 0, "owner": None, "mtime": None}]
+         "owner": pwd.getpwuid(st.st_uid).pw_name, "group": grp.getgrgid(st.st_gid).gr_name,
+         "mode": "%04o" % stat.S_IMODE(st.st_mode), "mtime": st.st_mtime},
+        {"path": missing, "exists": False, "isdir": False, "dev": 0, "owner": None, "group": None, "mode": None,
+         "mtime": None}]
     assert out.result["read"] == [
         {"path": str(tmp_path / "fstab"), "exists": True, "content": "srv:/models /mnt/models nfs4 defaults 0 0\n\ufffd\n"},
         {"path": missing, "exists": False, "content": None}]

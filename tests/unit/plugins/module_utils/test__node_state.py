@@ -1,0 +1,54 @@
+# Copyright: (c) 2026, llmops.ray_vllm contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""account_drift and etc_hosts_drift on the files of a converged lab host (tests/unit/fixtures/node_state: worker1's
+/etc/passwd, /etc/group and /etc/hosts after site.yml; its home /var/lib/vllm was vllm:vllm 0750), then each
+difference the role's tasks would write back."""
+
+import os
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import account_drift, etc_hosts_drift
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "node_state")
+MARKER = "# {mark} llmops.ray_vllm: Ray hosts (role ray_cluster)"
+BLOCK = "10.213.1.11 head\n10.213.1.12 worker1\n10.213.1.13 worker2"
+HOME = {"exists": True, "isdir": True, "owner": "vllm", "group": "vllm", "mode": "0750"}
+ACCOUNT = ("vllm", "vllm", "/var/lib/vllm", "/usr/sbin/nologin", "llmops.ray_vllm services (Ray, vLLM)", "0750")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, "worker1-etc-" + name)) as f:
+        return f.read()
+
+
+def test_converged_host_has_no_drift():
+    assert account_drift(fixture("passwd"), fixture("group"), HOME, *ACCOUNT) == []
+    assert etc_hosts_drift(fixture("hosts"), BLOCK, MARKER) == []
+
+
+def test_account_differences():
+    passwd, group = fixture("passwd"), fixture("group")
+    assert account_drift(passwd, group, HOME, "ray", "ray", "/var/lib/ray", *ACCOUNT[3:]) == [
+        "group ray is missing", "user ray is missing", "home /var/lib/ray: owner is 'vllm', not 'ray'",
+        "home /var/lib/ray: group is 'vllm', not 'ray'"]
+    edited = passwd.replace("/var/lib/vllm:/usr/sbin/nologin", "/var/lib/vllm:/bin/bash")
+    assert account_drift(edited, group, HOME, *ACCOUNT) == ["user vllm: shell is '/bin/bash', not '/usr/sbin/nologin'"]
+    other_gid = group.replace("vllm:x:997:", "vllm:x:996:")
+    assert account_drift(passwd, other_gid, HOME, *ACCOUNT) == ["user vllm: primary group id is '997', not '996'"]
+    assert account_drift(passwd, group, dict(HOME, mode="0755"), *ACCOUNT) == [
+        "home /var/lib/vllm: mode is '0755', not '0750'"]
+    assert account_drift(passwd, group, {"exists": False, "isdir": False}, *ACCOUNT) == [
+        "home /var/lib/vllm is not a directory"]
+    assert account_drift(None, group, HOME, *ACCOUNT) == ["/etc/passwd or /etc/group could not be read"]
+
+
+def test_etc_hosts_differences():
+    hosts = fixture("hosts")
+    assert etc_hosts_drift(hosts + "127.0.1.1\tworker1\n", BLOCK, MARKER) == ["a line matches ^127\\.0\\.1\\.1\\s"]
+    assert etc_hosts_drift(hosts, BLOCK.replace("worker2", "worker3"), MARKER) == [
+        "the block '# BEGIN llmops.ray_vllm: Ray hosts (role ray_cluster)' is missing or differs"]
+    begin = MARKER.replace("{mark}", "BEGIN")
+    without_block = hosts[:hosts.index(begin)]
+    assert etc_hosts_drift(without_block, BLOCK, MARKER) != []
+    assert etc_hosts_drift(hosts + hosts[hosts.index(begin):], BLOCK, MARKER) != []  # twice
+    assert etc_hosts_drift(hosts.rstrip("\n"), BLOCK, MARKER) != []  # no newline after the END line
+    assert etc_hosts_drift(None, BLOCK, MARKER) == ["/etc/hosts could not be read"]
