@@ -7,16 +7,21 @@
    being satisfied (3 nodes alive, GPU 6, every expected IP), polling like ray_wait does
    (``wait_for`` + ``missing_for_wait``) with the poll interval printed.
 
-The cluster is the Molecule ray_cluster scenario's (prepare.yml + converge.yml) on a lab of its
-own named ``bench``, removed at the end.  Lab hosts have no GPU: each declares 2 (num_gpus).
+The cluster is the Molecule ray_cluster scenario's (prepare.yml + converge.yml, with the inventory variables of its
+molecule.yml: the lab's package index) on a lab of its own named ``bench`` (head and two workers: no storage host and
+no outsider, so no monitoring sources for the firewall; this machine reads the dashboard, so the firewall lets its
+address on the lab network in as a peer), removed at the end. Lab hosts have no GPU: each declares 2 (num_gpus).
 """
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, ".cache", "collections"))
@@ -67,9 +72,16 @@ def main():
     ip = {h: v["ansible_host"] for h, v in hosts["_meta"]["hostvars"].items()}
     try:
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".cache", "collections"))
+        with open(os.path.join(SCENARIO, "molecule.yml")) as f:
+            scenario_vars = yaml.safe_load(f)["provisioner"]["inventory"]["group_vars"]["all"]
+        extra_vars = os.path.join(os.path.dirname(INVENTORY), "scenario-vars.json")
+        with open(extra_vars, "w") as f:
+            # This machine's address towards the head (the lab bridge's).
+            controller = re.search(r"\bsrc (\S+)", sh(["ip", "-o", "route", "get", ip["head"]])).group(1)
+            json.dump(dict(scenario_vars, host_firewall_monitoring_sources=[], host_firewall_peer_addresses=[controller]), f)
         for play in ("prepare.yml", "converge.yml"):
             print("bench: ansible-playbook %s ..." % play, flush=True)
-            sh([os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", INVENTORY,
+            sh([os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", INVENTORY, "-e", "@" + extra_vars,
                 os.path.join(SCENARIO, play)], env=env)
         head = ip["head"]
         print("bench: cluster up after %.0fs" % (time.monotonic() - t0))
