@@ -36,15 +36,15 @@ def account_drift(passwd, group, home, user, group_name, home_path, shell, comme
     if passwd is None or group is None:
         return ["/etc/passwd or /etc/group could not be read"]
     drift = []
-    groups = _entries(group)
-    users = _entries(passwd)
-    if group_name not in groups or len(groups[group_name]) < 3:
+    group_fields = _entries(group).get(group_name, [])
+    wanted_gid = group_fields[2] if len(group_fields) >= 3 else None
+    user_fields = _entries(passwd).get(user, [])
+    if wanted_gid is None:
         drift.append("group %s is missing" % group_name)
-    if user not in users or len(users[user]) < 7:
+    if len(user_fields) < 7:
         drift.append("user %s is missing" % user)
     else:
-        gid, gecos, user_home, user_shell = users[user][3:7]
-        wanted_gid = groups[group_name][2] if group_name in groups and len(groups[group_name]) >= 3 else None
+        gid, gecos, user_home, user_shell = user_fields[3:7]
         for what, have, want in (("primary group id", gid, wanted_gid), ("home", user_home, home_path),
                                  ("shell", user_shell, shell), ("comment", gecos, comment)):
             if have != want:
@@ -59,7 +59,7 @@ def account_drift(passwd, group, home, user, group_name, home_path, shell, comme
     return drift
 
 
-def etc_hosts_drift(text, block, marker, drop=r"^127\.0\.1\.1\s"):
+def etc_hosts_drift(text, block, marker, drop):
     """What the /etc/hosts tasks would change in ``text`` (None when unreadable): a line matching ``drop`` to remove,
     and ``block`` between blockinfile's lines ``marker`` with {mark} BEGIN and END, once, each line ending in a
     newline (blockinfile rewrites a block that differs, is missing, or is there twice)."""

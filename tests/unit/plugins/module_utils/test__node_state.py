@@ -10,6 +10,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "node_state")
 MARKER = "# {mark} llmops.ray_vllm: Ray hosts (role ray_cluster)"
+DROP = r"^127\.0\.1\.1\s"  # roles/ray_cluster/vars/main.yml: __ray_cluster_hosts_drop
 BLOCK = "10.213.1.11 head\n10.213.1.12 worker1\n10.213.1.13 worker2"
 HOME = {"exists": True, "isdir": True, "owner": "vllm", "group": "vllm", "mode": "0750"}
 ACCOUNT = ("vllm", "vllm", "/var/lib/vllm", "/usr/sbin/nologin", "llmops.ray_vllm services (Ray, vLLM)", "0750")
@@ -22,7 +23,7 @@ def fixture(name):
 
 def test_converged_host_has_no_drift():
     assert account_drift(fixture("passwd"), fixture("group"), HOME, *ACCOUNT) == []
-    assert etc_hosts_drift(fixture("hosts"), BLOCK, MARKER) == []
+    assert etc_hosts_drift(fixture("hosts"), BLOCK, MARKER, DROP) == []
 
 
 def test_account_differences():
@@ -43,12 +44,12 @@ def test_account_differences():
 
 def test_etc_hosts_differences():
     hosts = fixture("hosts")
-    assert etc_hosts_drift(hosts + "127.0.1.1\tworker1\n", BLOCK, MARKER) == ["a line matches ^127\\.0\\.1\\.1\\s"]
-    assert etc_hosts_drift(hosts, BLOCK.replace("worker2", "worker3"), MARKER) == [
+    assert etc_hosts_drift(hosts + "127.0.1.1\tworker1\n", BLOCK, MARKER, DROP) == ["a line matches ^127\\.0\\.1\\.1\\s"]
+    assert etc_hosts_drift(hosts, BLOCK.replace("worker2", "worker3"), MARKER, DROP) == [
         "the block '# BEGIN llmops.ray_vllm: Ray hosts (role ray_cluster)' is missing or differs"]
     begin = MARKER.replace("{mark}", "BEGIN")
     without_block = hosts[:hosts.index(begin)]
-    assert etc_hosts_drift(without_block, BLOCK, MARKER) != []
-    assert etc_hosts_drift(hosts + hosts[hosts.index(begin):], BLOCK, MARKER) != []  # twice
-    assert etc_hosts_drift(hosts.rstrip("\n"), BLOCK, MARKER) != []  # no newline after the END line
-    assert etc_hosts_drift(None, BLOCK, MARKER) == ["/etc/hosts could not be read"]
+    assert etc_hosts_drift(without_block, BLOCK, MARKER, DROP) != []
+    assert etc_hosts_drift(hosts + hosts[hosts.index(begin):], BLOCK, MARKER, DROP) != []  # twice
+    assert etc_hosts_drift(hosts.rstrip("\n"), BLOCK, MARKER, DROP) != []  # no newline after the END line
+    assert etc_hosts_drift(None, BLOCK, MARKER, DROP) == ["/etc/hosts could not be read"]
