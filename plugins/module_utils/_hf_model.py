@@ -137,28 +137,40 @@ def snapshot_state(marker, local_sizes, repo_id, allow_patterns=None, ignore_pat
     return True, "complete snapshot of %s at %s" % (repo_id, marker.get("commit_sha"))
 
 
-def hub_error_message(error, endpoint, repo_id, revision):
+# The hub's X-Error-Code header, as huggingface_hub turns it into its exception classes.
+HUB_ERROR_CODES = {"RepoNotFound": "RepositoryNotFoundError", "RevisionNotFound": "RevisionNotFoundError",
+                   "EntryNotFound": "EntryNotFoundError", "GatedRepo": "GatedRepoError"}
+# How a hub error message names the settings of the fix: hf_model's options, unless the caller names its own.
+HUB_SETTINGS = {"repo_id": "repo_id", "revision": "revision", "token": "token", "endpoint": "endpoint",
+                "allow_patterns": "allow_patterns", "timeout": "timeout"}
+
+
+def hub_error_message(error, endpoint, repo_id, revision, settings=None):
     """Turn the helper script's error dict into a failure message that names the fix.
 
     error: {"type": exception class name, "message": str, "status": http status or None}.
+    settings: the names the fix gives the settings (HUB_SETTINGS' keys), e.g. a role's variables; an empty
+    timeout name leaves "or raise the timeout" out.
     """
+    n = dict(HUB_SETTINGS, **(settings or {}))
     etype = error.get("type") or "Error"
     answer = (error.get("message") or "").strip()
     status = error.get("status")
     where = "%s (repo_id=%s, revision=%s)" % (endpoint or "the default hub endpoint", repo_id, revision)
     if etype == "RepositoryNotFoundError":
-        fix = ("check repo_id, or set token when the repository is private or gated; "
-               "with a mirror, check that the mirror serves this repository")
+        fix = ("check %(repo_id)s, or set %(token)s when the repository is private or gated; "
+               "with a mirror, check that the mirror serves this repository" % n)
     elif etype == "RevisionNotFoundError":
-        fix = "check revision: use an existing branch, tag or full 40-character commit sha"
+        fix = "check %(revision)s: use an existing branch, tag or full 40-character commit sha" % n
     elif etype == "GatedRepoError":
-        fix = "accept the model's licence on the hub with the account of token, then retry"
+        fix = "accept the model's licence on the hub with the account of %(token)s, then retry" % n
     elif etype == "EntryNotFoundError" or etype == "RemoteEntryNotFoundError":
-        fix = "the repository lacks a requested file; check allow_patterns"
+        fix = "the repository lacks a requested file; check %(allow_patterns)s" % n
     elif status == 401 or status == 403:
-        fix = "set token to a valid hub token with read access"
+        fix = "set %(token)s to a valid hub token with read access" % n
     elif etype in ("ConnectError", "ConnectTimeout", "TimeoutException", "ReadTimeout", "LocalEntryNotFoundError"):
-        fix = "check that endpoint is reachable from this host (proxy, firewall, DNS) or raise timeout"
+        fix = "check that %(endpoint)s is reachable from this host (proxy, firewall, DNS)" % n
+        fix += " or raise %(timeout)s" % n if n["timeout"] else ""
     elif etype == "ModuleNotFoundError" or etype == "ImportError":
         fix = "install huggingface_hub into the interpreter given as python (the python_venv role does), or point python at one that has it"
     else:
@@ -167,6 +179,34 @@ def hub_error_message(error, endpoint, repo_id, revision):
     if status:
         head += " with HTTP %s" % status
     return "%s: %s: %s. Fix: %s." % (head, etype, answer or "(no message)", fix)
+
+
+def hub_config(response, endpoint, repo_id, revision, settings=None):
+    """The model's config.json as read from the hub before its first download: {"config": dict, "problem": str}.
+
+    response: an ansible.builtin.uri result of GET {endpoint}/{repo_id}/resolve/{revision}/config.json (status,
+    content, the x_error_code / x_error_message headers of a hub error, msg). A skipped or empty one gives an
+    empty config and no problem. A hub error gives hub_error_message's text (settings: the names of the fix).
+    """
+    if not response or response.get("skipped") or "status" not in response:
+        return {"config": {}, "problem": ""}
+    status, code = response.get("status"), response.get("x_error_code")
+    what = "%s at %s on %s" % (repo_id, revision, endpoint)
+    fix = "Fix: set %s to a transformers model repository" % dict(HUB_SETTINGS, **(settings or {}))["repo_id"]
+    if status == 200:
+        try:
+            config = json.loads(response.get("content") or "")
+        except ValueError:
+            config = None
+        if isinstance(config, dict):
+            return {"config": config, "problem": ""}
+        return {"config": {}, "problem": "%s: its config.json is not a JSON object. %s" % (what, fix)}
+    if code == "EntryNotFound":
+        return {"config": {}, "problem": "%s has no config.json: vLLM serves a transformers model directory. %s" % (what, fix)}
+    connected = isinstance(status, int) and status > 0
+    error = {"type": HUB_ERROR_CODES.get(code) or ("HTTPError" if connected else "ConnectError"),
+             "message": response.get("x_error_message") or response.get("msg"), "status": status if connected else None}
+    return {"config": {}, "problem": hub_error_message(error, endpoint, repo_id, revision, settings)}
 
 
 def parse_expected(text):

@@ -41,6 +41,14 @@ RUNS_AT_ONCE = 3
 # the disk check itself is preflight's (molecule/preflight). The tiny model needs well under 1 GB.
 BASE_VARS = {"preflight_model_min_free_gb": 1, "preflight_venv_min_free_gb": 1}
 
+# The model directory as it is before its first download (empty), on the host that holds it.
+HIDE_MODEL, SHOW_MODEL = "mount -t tmpfs -o size=1m,mode=0755 tmpfs /mnt/models/tiny-llama", "umount /mnt/models/tiny-llama"
+
+PP_ABOVE_LAYERS = {"extra_vars": {"vllm_server_tensor_parallel_size": 1, "vllm_server_pipeline_parallel_size": 4,
+                                  "ray_cluster_num_gpus": 2},
+                   "expect": ["Pipeline parallel size 4 exceeds the model's 3 hidden layers",
+                              "Fix: set pipeline_parallel_size to at most 3"]}
+
 # id, how the bad input is applied, and the substrings the failure must contain (problem and fix).
 CASES = [
     {"id": "tp_pp_above_gpus",
@@ -51,11 +59,15 @@ CASES = [
      "expect": ["must be divisible by tensor parallel size (3)", "Fix: choose tensor_parallel_size from the divisors"]},
     # PP 4 over the tiny model's 3 layers; 2 GPUs declared per host (6 in all), so TP x PP = 4 fits the
     # cluster and the layer count is the only problem.
-    {"id": "pp_above_layers",
-     "extra_vars": {"vllm_server_tensor_parallel_size": 1, "vllm_server_pipeline_parallel_size": 4,
-                    "ray_cluster_num_gpus": 2},
-     "expect": ["Pipeline parallel size 4 exceeds the model's 3 hidden layers",
-                "Fix: set pipeline_parallel_size to at most 3"]},
+    dict(PP_ABOVE_LAYERS, id="pp_above_layers"),
+    # The same plan before the model's first download (the model directory hidden on the head, where validate
+    # looks for it): validate reads config.json from the hub (role model_storage's hub_config) and plans with it.
+    dict(PP_ABOVE_LAYERS, id="pp_above_layers_before_download", plant=("head", HIDE_MODEL, SHOW_MODEL)),
+    {"id": "unknown_model_repo_before_download",
+     "plant": ("head", HIDE_MODEL, SHOW_MODEL),
+     "extra_vars": {"model_storage_model_repo_id": "llmops/no-such-model"},
+     "expect": ["model hub, asked from head: Hub request to", "repo_id=llmops/no-such-model", "HTTP 404: RepositoryNotFoundError",
+                "Fix: check model_storage_model_repo_id, or set model_storage_hf_token"]},
     {"id": "tp_not_a_number",
      "extra_vars": {"vllm_server_tensor_parallel_size": "two"},
      "expect": ["role vllm_server", "vllm_server_tensor_parallel_size", "Fix: give these variables the type"]},
@@ -66,8 +78,7 @@ CASES = [
      "extra_vars": {"model_storage_model_revision": "v9.9-missing"},
      "expect": ["revision=v9.9-missing", "RevisionNotFoundError", "Fix: check revision"]},
     {"id": "model_path_missing_on_worker1",
-     "plant": ("worker1", "mount -t tmpfs -o size=1m,mode=0755 tmpfs /mnt/models/tiny-llama",
-               "umount /mnt/models/tiny-llama"),
+     "plant": ("worker1", HIDE_MODEL, SHOW_MODEL),
      "expect": ["config.json differs (or is missing) on: worker1",
                 "Every cluster host must see the same shared storage at /mnt/models"]},
     {"id": "head_group_empty",

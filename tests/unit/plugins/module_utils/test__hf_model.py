@@ -170,3 +170,49 @@ def test_download_line():
     assert hf.download_line({"listing": True, "seconds": 2.0}, "org/model") == (
         "downloading org/model: asking the hub for the file list")
     assert hf.download_line(None, "org/model") == "downloading org/model: asking the hub for the file list"
+
+
+def hub_answer(name):
+    return json.loads(fixture(os.path.join("hub-config", name + ".json")))
+
+
+ROLE_SETTINGS = {"repo_id": "model_storage_model_repo_id", "revision": "model_storage_model_revision",
+                 "token": "model_storage_hf_token", "endpoint": "model_storage_hf_endpoint", "timeout": ""}
+
+
+def test_hub_config_parses_the_hubs_config():
+    got = hf.hub_config(hub_answer("ok"), "http://127.0.0.1:18090", "llmops/tiny-llama", "main", ROLE_SETTINGS)
+    assert got["problem"] == ""
+    assert got["config"] == json.loads(fixture("llmops--tiny-llama.config.json"))
+    assert got["config"]["num_hidden_layers"] == 3
+
+
+@pytest.mark.parametrize("name,words", [
+    ("repo-not-found", ["HTTP 404", "RepositoryNotFoundError: Repository not found",
+                        "Fix: check model_storage_model_repo_id, or set model_storage_hf_token"]),
+    ("revision-not-found", ["HTTP 404", "Invalid rev id: v9", "Fix: check model_storage_model_revision: use an existing"]),
+    # The hub answers 401 RepoNotFound to a request without a token for a private repository.
+    ("no-token", ["HTTP 401", "RepositoryNotFoundError", "or set model_storage_hf_token when the repository is private"]),
+    ("wrong-token", ["HTTP 401", "Invalid credentials", "Fix: set model_storage_hf_token to a valid hub token"]),
+    ("entry-not-found", ["llmops/tiny-llama at v9 on http://127.0.0.1:18090 has no config.json",
+                         "Fix: set model_storage_model_repo_id to a transformers model repository"]),
+    ("not-json", ["its config.json is not a JSON object", "Fix: set model_storage_model_repo_id"]),
+    ("refused", ["ConnectError", "Connection refused",
+                 "Fix: check that model_storage_hf_endpoint is reachable from this host (proxy, firewall, DNS)."]),
+])
+def test_hub_config_names_the_fix(name, words):
+    got = hf.hub_config(hub_answer(name), "http://127.0.0.1:18090", "llmops/tiny-llama", "v9", ROLE_SETTINGS)
+    assert got["config"] == {}
+    missing = [w for w in words if w not in got["problem"]]
+    assert not missing, got["problem"]
+    assert "raise" not in got["problem"]  # no timeout setting to raise
+
+
+def test_hub_config_default_settings_are_hf_models_options():
+    got = hf.hub_config(hub_answer("refused"), "http://127.0.0.1:18099", "llmops/tiny-llama", "main")
+    assert "Fix: check that endpoint is reachable from this host (proxy, firewall, DNS) or raise timeout." in got["problem"]
+
+
+@pytest.mark.parametrize("answer", [None, {}, {"skipped": True, "changed": False}])
+def test_hub_config_not_asked(answer):
+    assert hf.hub_config(answer, "https://huggingface.co", "x/y", "main") == {"config": {}, "problem": ""}
