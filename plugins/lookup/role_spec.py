@@ -27,12 +27,18 @@ options:
     description: The entry point whose options are returned.
     type: str
     default: main
+  defaults:
+    description:
+      - V(false) leaves every option's C(default) out and renders nothing. That is enough to check the values a play
+        sets against the types and choices, which is what P(llmops.ray_vllm.validate#role) does, and much cheaper.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
 - name: Check python_venv's variables against its spec
   ansible.builtin.validate_argument_spec:
-    argument_spec: "{{ lookup('llmops.ray_vllm.role_spec', 'python_venv') }}"
+    argument_spec: "{{ lookup('llmops.ray_vllm.role_spec', 'python_venv', defaults=false) }}"
 """
 
 RETURN = r"""
@@ -107,6 +113,11 @@ def render_defaults(options, render):
     return out
 
 
+def without_defaults(options):
+    """``options`` with no option's ``default`` (a copy of each option)."""
+    return dict((name, dict((k, v) for k, v in option.items() if k != "default")) for name, option in options.items())
+
+
 def rendered_role_options(templar, role, entry_point="main"):
     """role_options() with its templated defaults rendered by ``templar`` (the play's variables)."""
     return render_defaults(role_options(role, entry_point), lambda text: templar.template(trust_as_template(text)))
@@ -117,6 +128,8 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         try:
+            if not self.get_option("defaults"):
+                return [without_defaults(role_options(term, self.get_option("entry_point"))) for term in terms]
             return [rendered_role_options(self._templar, term, self.get_option("entry_point")) for term in terms]
         except ValueError as exc:
             raise AnsibleLookupError("role_spec: %s" % exc)

@@ -40,7 +40,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import rendered_role_options, role_options
+from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import render_defaults, role_options, trust_as_template
 
 
 def role_values(names_by_role, is_set, value_of, options_of=role_options):
@@ -69,8 +69,10 @@ class LookupModule(LookupBase):
             if not isinstance(term, dict):
                 raise AnsibleLookupError("role_vars: each term is a dict of role name to variable names, got %r" % (term,))
             try:
+                # Templated defaults are only marked as templates here: the one template() below renders the
+                # ones picked (rendering every default of every role cost more than the rest of validate's task).
                 result.append(role_values(term, variables.__contains__, lambda n: variables[n],
-                                          lambda role: rendered_role_options(self._templar, role)))
+                                          lambda role: render_defaults(role_options(role), trust_as_template)))
             except ValueError as exc:
                 raise AnsibleLookupError("role_vars: %s" % exc)
         return self._templar.template(result)

@@ -289,3 +289,80 @@ def first_line(stdout, stderr):
             if line.strip():
                 return line.strip()
     return ""
+
+
+# Where nvidia-smi is looked for besides PATH; the facts module gpu_facts exports (under ansible_facts.nvidia).
+SEARCH_DIRS = ["/usr/bin", "/usr/local/bin", "/usr/local/nvidia/bin", "/opt/nvidia/bin"]
+FACT_KEYS = ("driver_present", "driver_version", "cuda_version", "gpu_count", "gpus")
+# nvidia-smi's messages and number formats must not depend on the host's locale.
+LOCALE_C = {"LANGUAGE": "C", "LC_ALL": "C"}
+
+
+def _failure_message(cmd, rc, stdout, stderr):
+    kind, hint = classify_failure(stdout, stderr)
+    msg = "'%s' failed (rc=%s): %s" % (" ".join(cmd), rc, first_line(stdout, stderr) or "no output")
+    if hint:
+        msg += " -- " + hint
+    return kind, msg
+
+
+def read_gpu_facts(nvidia_smi, run, searched, required, cpu_only_hint=""):
+    """What module gpu_facts returns, read by running nvidia-smi: (result, failure, warnings).
+
+    nvidia_smi: the executable's path, or None when it was not found (searched says where it was looked for);
+    run(argv) -> (rc, stdout, stderr) runs a command (with LOCALE_C). failure is the message to fail with (else
+    None): output that cannot be parsed, a driver too old for the query, and, when required, a missing driver or
+    no GPU; not required, those come back in result["error"] (cpu_only_hint joins the failure message).
+    """
+    result = dict(changed=False, driver_present=False, driver_version=None, cuda_version=None, gpus=[],
+                  gpu_count=0, nvidia_smi_path=nvidia_smi, error=None)
+    warnings = []
+
+    def done(failure=None):
+        result["gpu_count"] = len(result["gpus"])
+        result["ansible_facts"] = {"nvidia": dict((key, result[key]) for key in FACT_KEYS)}
+        return result, failure, warnings
+
+    def absent(msg):
+        if required:
+            return done("%s; %s" % (msg, cpu_only_hint) if cpu_only_hint else msg)
+        result["error"] = msg
+        return done()
+
+    if not nvidia_smi:
+        return absent("nvidia-smi not found (%s): install the NVIDIA driver, which ships nvidia-smi" % searched)
+    cmd = query_gpu_command(nvidia_smi)
+    rc, stdout, stderr = run(cmd)
+    no_devices_msg = None
+    if rc != 0:
+        kind, msg = _failure_message(cmd, rc, stdout, stderr)
+        if kind == "old_driver":
+            return done(msg)
+        if kind != "no_devices":
+            return absent(msg)
+        no_devices_msg = msg
+    try:
+        if no_devices_msg is None:
+            result["gpus"] = parse_query_csv(stdout)
+        cmd = xml_command(nvidia_smi)
+        rc, stdout, stderr = run(cmd)
+        if rc == 0:
+            report = parse_xml(stdout)
+        elif no_devices_msg is not None:
+            report = {"driver_version": None, "cuda_version": None, "attached_gpus": 0, "gpus": []}
+        else:
+            return done(_failure_message(cmd, rc, stdout, stderr)[1])
+    except NvidiaSmiParseError as exc:
+        return done("Cannot parse the output of '%s': %s" % (" ".join(cmd), exc))
+
+    result["driver_present"] = True
+    result["gpus"] = with_readiness(result["gpus"], report["gpus"])
+    drivers = sorted(set(gpu["driver_version"] for gpu in result["gpus"] if gpu["driver_version"]))
+    result["driver_version"] = drivers[0] if drivers else report["driver_version"]
+    result["cuda_version"] = report["cuda_version"]
+    if report["attached_gpus"] is not None and report["attached_gpus"] != len(result["gpus"]):
+        warnings.append("nvidia-smi -q -x reports %s attached GPUs but the query listed %d"
+                        % (report["attached_gpus"], len(result["gpus"])))
+    if no_devices_msg is not None:
+        return absent(no_devices_msg)
+    return done()

@@ -210,21 +210,12 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import (
-    NvidiaSmiParseError,
-    classify_failure,
-    first_line,
-    parse_query_csv,
-    parse_xml,
-    query_gpu_command,
-    with_readiness,
-    xml_command,
+    LOCALE_C,
+    SEARCH_DIRS,
+    read_gpu_facts,
 )
 
-SEARCH_DIRS = ["/usr/bin", "/usr/local/bin", "/usr/local/nvidia/bin", "/opt/nvidia/bin"]
-
 CPU_ONLY_HINT = "for a CPU-only host set required=false (role cuda_check: cuda_check_required: false)"
-
-FACT_KEYS = ("driver_present", "driver_version", "cuda_version", "gpu_count", "gpus")
 
 
 def build_module():
@@ -235,8 +226,7 @@ def build_module():
         ),
         supports_check_mode=True,
     )
-    # nvidia-smi's messages and number formats must not depend on the host's locale.
-    module.run_command_environ_update = {"LANGUAGE": "C", "LC_ALL": "C"}
+    module.run_command_environ_update = LOCALE_C
     return module
 
 
@@ -247,82 +237,16 @@ def find_nvidia_smi(module):
     return module.get_bin_path("nvidia-smi", opt_dirs=SEARCH_DIRS)
 
 
-def finish(module, result):
-    result["gpu_count"] = len(result["gpus"])
-    result["ansible_facts"] = {"nvidia": dict((key, result[key]) for key in FACT_KEYS)}
-    module.exit_json(**result)
-
-
-def absent(module, result, msg):
-    """The driver or the GPUs are missing: fail, or report it when not required."""
-    if module.params["required"]:
-        module.fail_json(msg="%s; %s" % (msg, CPU_ONLY_HINT), **result)
-    result["error"] = msg
-    finish(module, result)
-
-
-def failure_message(cmd, rc, stdout, stderr):
-    kind, hint = classify_failure(stdout, stderr)
-    msg = "'%s' failed (rc=%s): %s" % (" ".join(cmd), rc, first_line(stdout, stderr) or "no output")
-    if hint:
-        msg += " -- " + hint
-    return kind, msg
-
-
 def run_module(module):
-    result = dict(
-        changed=False,
-        driver_present=False,
-        driver_version=None,
-        cuda_version=None,
-        gpus=[],
-        gpu_count=0,
-        nvidia_smi_path=None,
-        error=None,
-    )
-    nvidia_smi = find_nvidia_smi(module)
-    if not nvidia_smi:
-        where = module.params["nvidia_smi_path"] or "on PATH or in %s" % ", ".join(SEARCH_DIRS)
-        absent(module, result, "nvidia-smi not found (%s): install the NVIDIA driver, which ships nvidia-smi" % where)
-    result["nvidia_smi_path"] = nvidia_smi
-
-    cmd = query_gpu_command(nvidia_smi)
-    rc, stdout, stderr = module.run_command(cmd)
-    no_devices = False
-    if rc != 0:
-        kind, msg = failure_message(cmd, rc, stdout, stderr)
-        if kind == "old_driver":
-            module.fail_json(msg=msg, **result)
-        if kind != "no_devices":
-            absent(module, result, msg)
-        no_devices, no_devices_msg = True, msg
-    try:
-        if not no_devices:
-            result["gpus"] = parse_query_csv(stdout)
-        cmd = xml_command(nvidia_smi)
-        rc, stdout, stderr = module.run_command(cmd)
-        if rc == 0:
-            report = parse_xml(stdout)
-        elif no_devices:
-            report = {"driver_version": None, "cuda_version": None, "attached_gpus": 0, "gpus": []}
-        else:
-            module.fail_json(msg=failure_message(cmd, rc, stdout, stderr)[1], **result)
-    except NvidiaSmiParseError as exc:
-        module.fail_json(msg="Cannot parse the output of '%s': %s" % (" ".join(cmd), exc), **result)
-
-    result["driver_present"] = True
-    result["gpus"] = with_readiness(result["gpus"], report["gpus"])
-    drivers = sorted(set(gpu["driver_version"] for gpu in result["gpus"] if gpu["driver_version"]))
-    result["driver_version"] = drivers[0] if drivers else report["driver_version"]
-    result["cuda_version"] = report["cuda_version"]
-    if report["attached_gpus"] is not None and report["attached_gpus"] != len(result["gpus"]):
-        module.warn(
-            "nvidia-smi -q -x reports %s attached GPUs but the query listed %d"
-            % (report["attached_gpus"], len(result["gpus"]))
-        )
-    if no_devices:
-        absent(module, result, no_devices_msg)
-    finish(module, result)
+    searched = module.params["nvidia_smi_path"] or "on PATH or in %s" % ", ".join(SEARCH_DIRS)
+    result, failure, warnings = read_gpu_facts(find_nvidia_smi(module), module.run_command, searched,
+                                               module.params["required"], CPU_ONLY_HINT)
+    for warning in warnings:
+        module.warn(warning)
+    if failure:
+        result.pop("ansible_facts")
+        module.fail_json(msg=failure, **result)
+    module.exit_json(**result)
 
 
 def main():

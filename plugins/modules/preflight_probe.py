@@ -93,6 +93,16 @@ options:
     elements: str
     default: []
     version_added: 0.1.0
+  gpu_facts:
+    description:
+      - Also read the GPUs, the driver and the CUDA version with C(nvidia-smi) from the PATH (or the directories
+        M(llmops.ray_vllm.gpu_facts) searches) into RV(gpu_facts), as M(llmops.ray_vllm.gpu_facts) returns them with
+        O(llmops.ray_vllm.gpu_facts#module:required=false). A host without driver or GPU is reported in its C(error),
+        not as an error. This saves that module's own round trip.
+      - Output of C(nvidia-smi) that cannot be parsed fails the module, as it fails M(llmops.ray_vllm.gpu_facts).
+    type: bool
+    default: false
+    version_added: 0.1.0
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -167,6 +177,12 @@ read:
   returned: always
   type: list
   elements: dict
+gpu_facts:
+  description:
+    - With O(gpu_facts), what M(llmops.ray_vllm.gpu_facts) returns (C(driver_present), C(driver_version),
+      C(cuda_version), C(gpus), C(gpu_count), C(nvidia_smi_path), C(error)), without its C(ansible_facts).
+  returned: when O(gpu_facts) is true
+  type: dict
 python_versions:
   description:
     - Per interpreter of O(python_versions) C(python), C(rc), C(stdout) (the version and a newline) and C(stderr),
@@ -185,6 +201,7 @@ import socket
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import LOCALE_C, SEARCH_DIRS, read_gpu_facts
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import (
     check_ports,
     connect_state,
@@ -214,6 +231,7 @@ def build_module():
             stat=dict(type="list", elements="path", default=[]),
             read=dict(type="list", elements="path", default=[]),
             python_versions=dict(type="list", elements="str", default=[]),
+            gpu_facts=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -318,8 +336,22 @@ def python_version(module, python):
     return {"python": python, "rc": rc, "stdout": out, "stderr": err}
 
 
+def gpu_facts(module):
+    """read_gpu_facts with nvidia-smi from the PATH, not required; the warnings become the module's."""
+    nvidia_smi = module.get_bin_path("nvidia-smi", opt_dirs=SEARCH_DIRS)
+    result, failure, warnings = read_gpu_facts(
+        nvidia_smi, lambda cmd: module.run_command(cmd, environ_update=LOCALE_C),
+        "on PATH or in %s" % ", ".join(SEARCH_DIRS), required=False)
+    for warning in warnings:
+        module.warn(warning)
+    if failure:
+        module.fail_json(msg=failure)
+    return dict((k, v) for k, v in result.items() if k not in ("changed", "ansible_facts"))
+
+
 def run_module(module):
     listeners, ports, problems = probe_ports(module)
+    extra = {"gpu_facts": gpu_facts(module)} if module.params["gpu_facts"] else {}
     module.exit_json(
         changed=False,
         listeners=listeners,
@@ -331,6 +363,7 @@ def run_module(module):
         stat=[stat_path(p) for p in module.params["stat"]],
         read=[read_text(p) for p in module.params["read"]],
         python_versions=[python_version(module, p) for p in module.params["python_versions"]],
+        **extra
     )
 
 

@@ -98,3 +98,30 @@ def test_chained_defaults_render_with_a_real_templar():
     assert options["vllm_server_ray_port"]["default"] == 7000
     assert options["vllm_server_ray_dashboard_port"]["default"] == 8265
     assert options["vllm_server_venv"]["default"] == "/opt/vllm_env"
+
+
+def test_without_defaults_leaves_types_and_choices():
+    from ansible_collections.llmops.ray_vllm.plugins.lookup.role_spec import without_defaults
+
+    options = role_options("vllm_server")
+    bare = without_defaults(options)
+    assert set(bare) == set(options)
+    assert not [name for name, option in bare.items() if "default" in option]
+    assert bare["vllm_server_distributed_executor_backend"]["choices"] == options["vllm_server_distributed_executor_backend"]["choices"]
+    assert bare["vllm_server_port"]["type"] == "int"
+    assert "default" in options["vllm_server_port"]  # the input is left as it was
+
+
+def test_role_vars_renders_the_chained_defaults_it_returns():
+    """The lookup as validate calls it, with a real templar: a value the play sets, a chained default rendered
+    with the play's variables (an int stays an int), a plain default."""
+    from ansible.template import Templar
+    from ansible.parsing.dataloader import DataLoader
+    from ansible_collections.llmops.ray_vllm.plugins.lookup.role_vars import LookupModule
+
+    variables = {"ray_cluster_port": 7000, "vllm_server_port": 8100}
+    lookup = LookupModule(loader=DataLoader(), templar=Templar(loader=DataLoader(), variables=variables))
+    got = lookup.run([{"vllm_server": ["vllm_server_ray_port", "vllm_server_port", "vllm_server_venv", "vllm_server_name"]}],
+                     variables=variables)
+    assert got == [{"vllm_server_ray_port": 7000, "vllm_server_port": 8100, "vllm_server_venv": "/opt/vllm_env",
+                    "vllm_server_name": role_options("vllm_server")["vllm_server_name"]["default"]}]

@@ -16,7 +16,7 @@ import stat
 import pytest
 
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import READINESS_KEYS
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import READINESS_KEYS, query_gpu_command
 from ansible_collections.llmops.ray_vllm.plugins.modules import gpu_facts
 from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module as harness_run
 
@@ -25,7 +25,7 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "nvid
 MACHINES = sorted(
     name for name in os.listdir(FIXTURES) if os.path.isfile(os.path.join(FIXTURES, name, "nvidia-smi_-q_-x.xml"))
 )
-QUERY = " ".join(gpu_facts.query_gpu_command("X")[1:])
+QUERY = " ".join(query_gpu_command("X")[1:])
 DRIVER_DOWN = (
     "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. "
     "Make sure that the latest NVIDIA driver is installed and running."

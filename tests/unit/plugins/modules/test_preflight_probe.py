@@ -103,3 +103,32 @@ def test_stat_read_and_python_versions(tmp_path):
     ran, not_there = out.result["python_versions"]
     assert (ran["rc"], ran["stdout"].strip()) == (0, platform.python_version())
     assert (not_there["python"], not_there["rc"], not_there["stdout"], not_there["stderr"]) == (missing, 2, "", "")
+
+
+@pytest.mark.parametrize("machine", ["h100", "h200"])
+def test_gpu_facts_as_module_gpu_facts_reads_them(tmp_path, monkeypatch, machine):
+    """Option gpu_facts: the stand-in nvidia-smi of test_gpu_facts (no GPU here) replays the real captures; the
+    result is gpu_facts' own (not required), read in the same call as the rest."""
+    from ansible_collections.llmops.ray_vllm.plugins.modules import gpu_facts
+    from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.test_gpu_facts import replay
+
+    replay(tmp_path, machine)
+    monkeypatch.setenv("PATH", "%s:%s" % (tmp_path, os.environ["PATH"]))
+    res = run({"gpu_facts": True, "stat": [str(tmp_path)]}).result
+    alone = run_module(gpu_facts, {"required": False}).result
+    assert res["gpu_facts"]["gpu_count"] >= 1 and res["gpu_facts"]["driver_present"] is True
+    assert res["gpu_facts"] == dict((k, v) for k, v in alone.items() if k not in ("changed", "ansible_facts"))
+    assert res["stat"][0]["isdir"] is True
+
+
+def test_gpu_facts_without_nvidia_smi_is_reported_not_failed(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = run({"gpu_facts": True})
+    assert not out.failed
+    facts = out.result["gpu_facts"]
+    assert (facts["driver_present"], facts["gpu_count"], facts["gpus"]) == (False, 0, [])
+    assert facts["error"].startswith("nvidia-smi not found (on PATH or in /usr/bin")
+
+
+def test_no_gpu_facts_unless_asked():
+    assert "gpu_facts" not in run({}).result
