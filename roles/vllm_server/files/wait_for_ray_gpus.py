@@ -10,6 +10,11 @@ line every ``--every`` seconds for the journal, and exits 1 after ``--timeout`` 
 then starts the unit again, Restart=always). Standard library only (the unit runs it with the venv's
 python; importing Ray or vLLM would cost seconds). Reads the head's dashboard: GET /api/v0/nodes?detail=1
 (token: Authorization: Bearer).
+
+First it ends the vLLM engine processes (process title ``VLLM::...``) of this user that an earlier start of a
+server left behind: their server died and they were handed to PID 1, which happens when systemd cannot kill a
+unit's whole control group (seen in nested containers: "Failed to kill control group ... Input/output error").
+Such an engine keeps its Ray placement group, so the new server would never get the GPUs.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import urllib.request
+
+ENGINE_TITLE = "VLLM::"  # vLLM's process titles (setproctitle): VLLM::EngineCore, VLLM::Worker_...
 
 
 def alive_gpus(payload):
@@ -30,6 +38,38 @@ def alive_gpus(payload):
     nodes = data.get("result", data.get("nodes", [])) if isinstance(data, dict) else data
     alive = [n for n in nodes if n.get("state") == "ALIVE"]
     return len(alive), sum(float((n.get("resources_total") or {}).get("GPU", 0)) for n in alive)
+
+
+def read_process(proc_root, pid):
+    """(ppid, real uid, argv[0]) of /proc/PID, or None when it is gone."""
+    try:
+        with open(os.path.join(proc_root, pid, "status")) as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        with open(os.path.join(proc_root, pid, "cmdline"), "rb") as f:
+            argv0 = f.read().split(b"\0", 1)[0].decode("utf-8", "replace")
+        return int(fields["PPid"]), int(fields["Uid"].split()[0]), argv0
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def orphaned_engines(proc_root, uid):
+    """PIDs of vLLM engine processes of ``uid`` whose parent is PID 1 (their server is gone)."""
+    found = []
+    for pid in sorted(os.listdir(proc_root)):
+        info = read_process(proc_root, pid) if pid.isdigit() else None
+        if info and info[0] == 1 and info[1] == uid and info[2].startswith(ENGINE_TITLE):
+            found.append(int(pid))
+    return sorted(found)
+
+
+def end_orphans(proc_root, uid, kill, out):
+    for pid in orphaned_engines(proc_root, uid):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+        print("ended vLLM engine process %d left by an earlier start (its server is gone; it would keep the Ray GPUs)"
+              % pid, file=out, flush=True)
 
 
 def read_token(path):
@@ -52,7 +92,7 @@ def ask(url, token, timeout):
         return json.loads(answer.read())
 
 
-def main(argv=None, clock=time.monotonic, sleep=time.sleep, out=sys.stdout):
+def main(argv=None, clock=time.monotonic, sleep=time.sleep, out=sys.stdout, proc_root="/proc", kill=os.kill):
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--dashboard", required=True, help="http://HEAD_IP:8265")
     ap.add_argument("--gpus", type=float, required=True)
@@ -60,6 +100,7 @@ def main(argv=None, clock=time.monotonic, sleep=time.sleep, out=sys.stdout):
     ap.add_argument("--every", type=float, default=10)
     ap.add_argument("--token-file", default=os.environ.get("RAY_AUTH_TOKEN_PATH", ""))
     args = ap.parse_args(argv)
+    end_orphans(proc_root, os.getuid(), kill, out)
     url = args.dashboard.rstrip("/") + "/api/v0/nodes?detail=1&limit=10000"
     start = clock()
     last_line = None

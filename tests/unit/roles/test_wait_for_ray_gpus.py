@@ -21,6 +21,10 @@ wait = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(wait)
 
 
+PROC = os.path.join(HERE, "..", "fixtures", "proc", "head")
+EMPTY_PROC = os.path.join(HERE, "..", "fixtures", "proc", "empty")
+
+
 def load(name):
     with open(os.path.join(FIX, name)) as f:
         return json.load(f)
@@ -45,9 +49,15 @@ class Clock(object):
         self.t += s
 
 
-def run(argv):
+def no_kill(pid, sig):
+    raise AssertionError("no process may be ended here (pid %s)" % pid)
+
+
+def run(argv, proc_root=None, kill=no_kill):
+    """main() with a fake clock; processes are read from proc_root (an empty directory unless given: the tests
+    never look at, let alone end, this machine's processes)."""
     clock, out = Clock(), io.StringIO()
-    rc = wait.main(argv, clock=clock, sleep=clock.sleep, out=out)
+    rc = wait.main(argv, clock=clock, sleep=clock.sleep, out=out, proc_root=proc_root or EMPTY_PROC, kill=kill)
     return rc, out.getvalue()
 
 
@@ -74,3 +84,40 @@ def test_gives_up_after_the_timeout_saying_what_is_missing(dashboard):
 def test_dashboard_down_is_waited_for():
     rc, out = run(["--dashboard", "http://127.0.0.1:9", "--gpus", "1", "--timeout", "4"])
     assert rc == 1 and "the Ray dashboard does not answer" in out
+
+
+def orphan_tree(tmp_path):
+    """DERIVED from the real /proc entries of the lab head's vLLM (fixtures/proc/head: its API server 13087, its
+    EngineCore 13132, a Ray worker, the raylet; captured 2026-12-05): the API server removed and the EngineCore's
+    PPid set to 1, as /proc shows an engine whose server was killed while systemd could not kill the unit's cgroup
+    (the e2e drill test_vllm_killed on the lab, 2026-12-05: the engine kept the Ray GPUs for 16 minutes)."""
+    import shutil
+    root = tmp_path / "proc"
+    shutil.copytree(PROC, str(root))
+    shutil.rmtree(str(root / "13087"))
+    status = (root / "13132" / "status").read_text()
+    assert "PPid:\t13087\n" in status
+    (root / "13132" / "status").write_text(status.replace("PPid:\t13087\n", "PPid:\t1\n"))
+    return str(root)
+
+
+def test_reads_the_real_process_entries():
+    assert wait.read_process(PROC, "13132") == (13087, 999, "VLLM::EngineCore")
+    assert wait.read_process(PROC, "13087")[1:] == (999, "/opt/vllm_env/bin/python")
+    assert wait.read_process(PROC, "4242") is None
+    # A running server's engine has its server as parent: nothing to end.
+    assert wait.orphaned_engines(PROC, 999) == []
+
+
+def test_ends_the_engine_an_earlier_start_left_then_waits(dashboard, tmp_path, monkeypatch):
+    root, ended = orphan_tree(tmp_path), []
+    assert wait.orphaned_engines(root, 999) == [13132]
+    assert wait.orphaned_engines(root, 0) == []  # another user's processes are left alone
+    dashboard["answers"] = [load("api_v0_nodes.healthy.json")]
+    # The script runs as the unit's user (uid 999 on the lab head).
+    monkeypatch.setattr(wait.os, "getuid", lambda: 999)
+    rc, out = run(["--dashboard", dashboard["url"], "--gpus", "4", "--token-file", ""], root,
+                  lambda pid, sig: ended.append((pid, sig)))
+    assert rc == 0
+    assert ended == [(13132, wait.signal.SIGKILL)]
+    assert out.splitlines()[0].startswith("ended vLLM engine process 13132 left by an earlier start")
