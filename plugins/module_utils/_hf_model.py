@@ -145,6 +145,10 @@ HUB_SETTINGS = {"repo_id": "repo_id", "revision": "revision", "token": "token", 
                 "allow_patterns": "allow_patterns", "timeout": "timeout"}
 
 
+def _setting_names(settings):
+    return dict(HUB_SETTINGS, **(settings or {}))
+
+
 def hub_error_message(error, endpoint, repo_id, revision, settings=None):
     """Turn the helper script's error dict into a failure message that names the fix.
 
@@ -152,7 +156,7 @@ def hub_error_message(error, endpoint, repo_id, revision, settings=None):
     settings: the names the fix gives the settings (HUB_SETTINGS' keys), e.g. a role's variables; an empty
     timeout name leaves "or raise the timeout" out.
     """
-    n = dict(HUB_SETTINGS, **(settings or {}))
+    n = _setting_names(settings)
     etype = error.get("type") or "Error"
     answer = (error.get("message") or "").strip()
     status = error.get("status")
@@ -192,7 +196,7 @@ def hub_config(response, endpoint, repo_id, revision, settings=None):
         return {"config": {}, "problem": ""}
     status, code = response.get("status"), response.get("x_error_code")
     what = "%s at %s on %s" % (repo_id, revision, endpoint)
-    fix = "Fix: set %s to a transformers model repository" % dict(HUB_SETTINGS, **(settings or {}))["repo_id"]
+    fix = "Fix: set %s to a transformers model repository" % _setting_names(settings)["repo_id"]
     if status == 200:
         try:
             config = json.loads(response.get("content") or "")

@@ -293,6 +293,7 @@ def first_line(stdout, stderr):
 
 # Where nvidia-smi is looked for besides PATH; the facts module gpu_facts exports (under ansible_facts.nvidia).
 SEARCH_DIRS = ["/usr/bin", "/usr/local/bin", "/usr/local/nvidia/bin", "/opt/nvidia/bin"]
+SEARCHED = "on PATH or in %s" % ", ".join(SEARCH_DIRS)  # where, for the "not found" message
 FACT_KEYS = ("driver_present", "driver_version", "cuda_version", "gpu_count", "gpus")
 # nvidia-smi's messages and number formats must not depend on the host's locale.
 LOCALE_C = {"LANGUAGE": "C", "LC_ALL": "C"}

@@ -212,6 +212,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import (
     LOCALE_C,
     SEARCH_DIRS,
+    SEARCHED,
     read_gpu_facts,
 )
 
@@ -238,7 +239,7 @@ def find_nvidia_smi(module):
 
 
 def run_module(module):
-    searched = module.params["nvidia_smi_path"] or "on PATH or in %s" % ", ".join(SEARCH_DIRS)
+    searched = module.params["nvidia_smi_path"] or SEARCHED
     result, failure, warnings = read_gpu_facts(find_nvidia_smi(module), module.run_command, searched,
                                                module.params["required"], CPU_ONLY_HINT)
     for warning in warnings:

@@ -201,7 +201,7 @@ import socket
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import LOCALE_C, SEARCH_DIRS, read_gpu_facts
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import LOCALE_C, SEARCH_DIRS, SEARCHED, read_gpu_facts
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import (
     check_ports,
     connect_state,
@@ -340,8 +340,7 @@ def gpu_facts(module):
     """read_gpu_facts with nvidia-smi from the PATH, not required; the warnings become the module's."""
     nvidia_smi = module.get_bin_path("nvidia-smi", opt_dirs=SEARCH_DIRS)
     result, failure, warnings = read_gpu_facts(
-        nvidia_smi, lambda cmd: module.run_command(cmd, environ_update=LOCALE_C),
-        "on PATH or in %s" % ", ".join(SEARCH_DIRS), required=False)
+        nvidia_smi, lambda cmd: module.run_command(cmd, environ_update=LOCALE_C), SEARCHED, required=False)
     for warning in warnings:
         module.warn(warning)
     if failure:

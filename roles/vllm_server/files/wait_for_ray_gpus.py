@@ -55,7 +55,7 @@ def read_process(proc_root, pid):
 def orphaned_engines(proc_root, uid):
     """PIDs of vLLM engine processes of ``uid`` whose parent is PID 1 (their server is gone)."""
     found = []
-    for pid in sorted(os.listdir(proc_root)):
+    for pid in os.listdir(proc_root):
         info = read_process(proc_root, pid) if pid.isdigit() else None
         if info and info[0] == 1 and info[1] == uid and info[2].startswith(ENGINE_TITLE):
             found.append(int(pid))
