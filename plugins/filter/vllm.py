@@ -22,7 +22,6 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import 
     cli_args,
     declared_nodes,
     model_facts,
-    plan,
     port_collisions,
     server_plan,
     systemd_exec_args,
@@ -45,9 +44,8 @@ def _cli_args(flags, append_flags=None):
     return cli_args(flags, APPEND_FLAGS if append_flags is None else append_flags)
 
 
-# plan() never raises on bad input (errors come back as data); the wrapper only
+# server_plan() never raises on bad input (errors come back as data); the wrapper only
 # guards against programming errors surfacing as tracebacks.
-vllm_plan = _as_filter("vllm_plan", plan)
 vllm_server_plan = _as_filter("vllm_server_plan", server_plan)
 vllm_port_collisions = _as_filter("vllm_port_collisions", port_collisions)
 vllm_model_facts = _as_filter("vllm_model_facts", model_facts)
@@ -61,7 +59,6 @@ class FilterModule(object):
 
     def filters(self):
         return {
-            "vllm_plan": vllm_plan,
             "vllm_server_plan": vllm_server_plan,
             "vllm_port_collisions": vllm_port_collisions,
             "vllm_model_facts": vllm_model_facts,

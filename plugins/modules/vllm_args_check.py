@@ -50,11 +50,11 @@ attributes:
 notes:
   - Importing vLLM (and torch) takes several seconds.
   - The parser does not look at GPUs or the model, so checks that need them (attention heads divisible
-    by the tensor parallel size, GPUs per node) stay with the P(llmops.ray_vllm.vllm_plan#filter) filter.
+    by the tensor parallel size, GPUs per node) stay with the P(llmops.ray_vllm.vllm_server_plan#filter) filter.
 seealso:
   - plugin: llmops.ray_vllm.vllm_cli_args
     plugin_type: filter
-  - plugin: llmops.ray_vllm.vllm_plan
+  - plugin: llmops.ray_vllm.vllm_server_plan
     plugin_type: filter
 """
 

@@ -21,7 +21,7 @@ FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "hf_config")
 
 def test_filter_names():
     assert sorted(vf.FilterModule().filters()) == [
-        "systemd_exec_args", "vllm_cli_args", "vllm_declared_nodes", "vllm_model_facts", "vllm_plan", "vllm_port_collisions",
+        "systemd_exec_args", "vllm_cli_args", "vllm_declared_nodes", "vllm_model_facts", "vllm_port_collisions",
         "vllm_server_plan"]
 
 
@@ -43,16 +43,25 @@ PLAYBOOK = """
     ray_nodes:
       - {name: head, gpus: 1, is_head: true}
       - {name: worker1, gpus: 1, is_head: false}
-    extra_args:
-      enforce_eager: true
-      chat_template: /etc/vllm/chat template.jinja
+    options:
+      vllm_server_model_path: /mnt/models/llama
+      vllm_server_served_model_name: llama3
+      vllm_server_host: 0.0.0.0
+      vllm_server_port: 8000
+      vllm_server_tensor_parallel_size: 0
+      vllm_server_pipeline_parallel_size: 0
+      vllm_server_distributed_executor_backend: ""
+      vllm_server_gpu_memory_utilization: 0.9
+      vllm_server_max_model_len: 8k
+      vllm_server_dtype: auto
+      vllm_server_chat_template: /etc/vllm/chat template.jinja
+      vllm_server_extra_args: {enforce_eager: true}
+      vllm_server_ray_port: 6379
+      vllm_server_ray_dashboard_port: 8265
   tasks:
     - name: Plan
       ansible.builtin.set_fact:
-        plan: >-
-          {{ ray_nodes | llmops.ray_vllm.vllm_plan(model_config, max_model_len='8k',
-               gpu_memory_utilization=0.9, served_model_name='llama3', api_port=8000,
-               ray_ports={'gcs': 6379}) }}
+        plan: "{{ ray_nodes | llmops.ray_vllm.vllm_server_plan(model_config, options) }}"
     - name: Assert the plan
       ansible.builtin.assert:
         that: plan.ok
@@ -60,13 +69,13 @@ PLAYBOOK = """
     - name: Render ExecStart
       ansible.builtin.set_fact:
         exec_start: >-
-          {{ (['/opt/vllm_env/bin/python', '-m', 'vllm.entrypoints.openai.api_server',
-               '--model', '/mnt/models/llama']
-              + (plan.vllm_args | combine(extra_args) | llmops.ray_vllm.vllm_cli_args))
+          {{ (['/opt/vllm_env/bin/python', '-m', 'vllm.entrypoints.openai.api_server'] + plan.argv)
              | llmops.ray_vllm.systemd_exec_args }}
     - name: Bad plan
       ansible.builtin.set_fact:
-        bad: "{{ ray_nodes | llmops.ray_vllm.vllm_plan(model_config, tensor_parallel_size=3) }}"
+        bad: >-
+          {{ ray_nodes | llmops.ray_vllm.vllm_server_plan(model_config,
+               options | combine({'vllm_server_tensor_parallel_size': 3})) }}
     - name: Show
       ansible.builtin.debug:
         msg: "{{ {'plan': plan, 'exec_start': exec_start, 'bad': bad} | to_json }}"
@@ -91,9 +100,9 @@ def test_filters_through_ansible_playbook(tmp_path):
             plan["distributed_executor_backend"]) == (1, 2, "ray")
     assert msg["exec_start"] == (
         "/opt/vllm_env/bin/python -m vllm.entrypoints.openai.api_server --model /mnt/models/llama "
+        "--host 0.0.0.0 --port 8000 --dtype auto --chat-template \"/etc/vllm/chat template.jinja\" "
         "--tensor-parallel-size 1 --pipeline-parallel-size 2 --distributed-executor-backend ray "
-        "--gpu-memory-utilization 0.9 --max-model-len 8000 --served-model-name llama3 "
-        "--enforce-eager --chat-template \"/etc/vllm/chat template.jinja\"")
+        "--gpu-memory-utilization 0.9 --max-model-len 8000 --served-model-name llama3 --enforce-eager")
     assert not msg["bad"]["ok"]
     assert any("Total number of attention heads (32) must be divisible by tensor parallel size (3)"
                in e for e in msg["bad"]["errors"])
