@@ -604,19 +604,15 @@ def server_plan(nodes, model, options, prefix="vllm_server_"):
     """The one plan of a vLLM server: plan() on the role's options, then its whole argument list.
 
     options: the role's variables by full name (``vllm_server_port``, ...; SERVER_OPTIONS after
-      ``prefix``), as the role and role validate read them. 0 and "" mean "not set" (planned or
-      vLLM's default); backend ``none`` leaves the flag out so vLLM picks, which only works while
-      TP x PP fits on the head.
+      ``prefix``), as the role and role validate read them. A missing one, 0 and "" mean "not set"
+      (planned or vLLM's default; the role passes every one, which its unit test checks); backend
+      ``none`` leaves the flag out so vLLM picks, which only works while TP x PP fits on the head.
 
     Returns plan()'s dict with, in addition: ``argv`` (fixed flags, then the plan's, then
     ``extra_args``, where a null extra removes an option), ``distributed_executor_backend`` as the
     argument list has it (None: vLLM's choice), ``served_model_name``, ``model_path`` and ``uses_ray``.
-    Raises ValueError when an option is missing from ``options`` (a programming error).
     """
-    missing = [prefix + name for name in SERVER_OPTIONS if prefix + name not in options]
-    if missing:
-        raise ValueError("missing options: %s" % ", ".join(missing))
-    opt = dict((name, options[prefix + name]) for name in SERVER_OPTIONS)
+    opt = dict((name, options.get(prefix + name)) for name in SERVER_OPTIONS)
     choice = _unset(opt["distributed_executor_backend"])
     model_path = opt["model_path"] or ""
     served = _unset(opt["served_model_name"]) or model_path.rstrip("/").rsplit("/", 1)[-1] or None

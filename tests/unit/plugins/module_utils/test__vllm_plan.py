@@ -440,11 +440,20 @@ def test_server_plan_carries_the_planners_errors():
     assert any("exceeds" in e or "GPUs" in e for e in result["errors"])
 
 
-def test_server_plan_names_missing_options():
-    with pytest.raises(ValueError, match="missing options: vllm_server_port"):
-        options = role_options()
-        del options["vllm_server_port"]
-        vp.server_plan(nodes(1), LLAMA3_8B, options)
+def test_server_plan_takes_a_missing_option_as_not_set():
+    options = role_options(dtype="", chat_template="")
+    fewer = dict((k, v) for k, v in options.items() if k not in ("vllm_server_dtype", "vllm_server_chat_template"))
+    assert vp.server_plan(nodes(1), LLAMA3_8B, fewer) == vp.server_plan(nodes(1), LLAMA3_8B, options)
+
+
+def test_the_role_passes_every_server_option():
+    """Role vllm_server's plan input (vars/main.yml, __vllm_server_options) is each SERVER_OPTIONS name, as is: a
+    planned option the role forgot would silently be vLLM's default."""
+    import yaml
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "vllm_server", "vars", "main.yml")
+    with open(path) as handle:
+        passed = yaml.safe_load(handle)["__vllm_server_options"]
+    assert passed == dict(("vllm_server_" + name, "{{ vllm_server_%s }}" % name) for name in vp.SERVER_OPTIONS)
 
 
 def test_port_collisions_is_the_planners_port_rule():
