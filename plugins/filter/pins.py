@@ -7,7 +7,7 @@ documentation for each filter is in the YAML file of the same name next to this 
 from __future__ import annotations
 
 from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import inexact_pins, pin_drift, pin_map
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._pins import inexact_pins, normalize_name, pin_drift, pin_map
 
 
 class FilterModule(object):
@@ -18,4 +18,5 @@ class FilterModule(object):
             "inexact_pins": inexact_pins,
             "pin_map": _as_filter("pin_map", pin_map),
             "pin_drift": _as_filter("pin_drift", pin_drift),
+            "pin_name": normalize_name,
         }

@@ -49,13 +49,22 @@ def account_drift(passwd, group, home, user, group_name, home_path, shell, comme
                                  ("shell", user_shell, shell), ("comment", gecos, comment)):
             if have != want:
                 drift.append("user %s: %s is %r, not %r" % (user, what, have, want))
-    home = home or {}
-    if not (home.get("exists") and home.get("isdir")):
-        drift.append("home %s is not a directory" % home_path)
-    else:
-        for what, want in (("owner", user), ("group", group_name), ("mode", mode)):
-            if home.get(what) != want:
-                drift.append("home %s: %s is %r, not %r" % (home_path, what, home.get(what), want))
+    return drift + path_drift(home, "home " + home_path, owner=user, group=group_name, mode=mode, isdir=True)
+
+
+def path_drift(entry, label, owner=None, group=None, mode=None, isdir=False, checksum=None):
+    """What a file task would change on a path, from preflight_probe's stat ``entry`` of it (exists, isdir, owner,
+    group, mode, checksum): the type, then each of owner, group, mode (an octal string such as "0400") and checksum
+    (SHA-1 of the content) that is given and differs. ``label`` names the path in the words."""
+    entry = entry or {}
+    if not entry.get("exists") or bool(entry.get("isdir")) != isdir:
+        return ["%s is not a %s" % (label, "directory" if isdir else "file")]
+    drift = []
+    for what, want in (("owner", owner), ("group", group), ("mode", mode)):
+        if want is not None and entry.get(what) != want:
+            drift.append("%s: %s is %r, not %r" % (label, what, entry.get(what), want))
+    if checksum is not None and entry.get("checksum") != checksum:
+        drift.append("%s: the content differs" % label)
     return drift
 
 
@@ -76,3 +85,32 @@ def etc_hosts_drift(text, block, marker, drop):
     if len(starts) != 1 or len(ends) != 1 or lines[starts[0] + 1:ends[0]] != wanted or not lines[ends[0]].endswith("\n"):
         drift.append("the block %r is missing or differs" % begin)
     return drift
+
+
+# What preflight_probe asks systemd of each unit of its ``units`` option (one ``systemctl show`` for all).
+UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "UnitFileState")
+
+
+def unit_states(text, names):
+    """``systemctl show --property=<UNIT_PROPERTIES> -- NAME...`` output -> one ``{name, load, active, sub,
+    enabled}`` per name, in order (systemctl prints a block per unit, in the order asked, blank-line separated).
+
+    A unit systemd does not know has load V(not-found) and an empty ``enabled``; a block that is missing (systemctl
+    failed, no systemd) leaves every field empty. Roles skip a start task only where a unit is ``enabled`` and
+    ``active``, so an empty field makes the real task run and decide."""
+    blocks = [block for block in (text or "").split("\n\n") if block.strip()]
+    states = []
+    for index, name in enumerate(names):
+        props = {}
+        for line in (blocks[index] if index < len(blocks) else "").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                props[key.strip()] = value.strip()
+        states.append({"name": name, "load": props.get("LoadState", ""), "active": props.get("ActiveState", ""),
+                       "sub": props.get("SubState", ""), "enabled": props.get("UnitFileState", "")})
+    return states
+
+
+def running_units(states):
+    """The names of unit_states' units that are enabled and active: a role skips their start tasks."""
+    return [s["name"] for s in states or [] if s.get("enabled") == "enabled" and s.get("active") == "active"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import hosts_by_value
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import hosts_by_value, play_groups
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._installability import major_minor
 
 # What vLLM's --api-key may hold here: no spaces or quotes (it travels in an env file and a header).
@@ -116,3 +116,21 @@ def run_phases(run_tags, skip_tags=()):
     else:
         selected = [phase for phase in SITE_PHASES if phase in run_tags]
     return [phase for phase in selected if phase not in skip]
+
+
+def site_play_groups(groups, required, optional=(), phases=None, run_tags=None):
+    """The groups a play of site.yml runs on (``play_groups``), or none when the run's ``--tags``
+    (``ansible_run_tags``) select nothing of the play but its ``always``-tagged argument-spec checks.
+
+    phases: the site phase tags under which the play's tasks run (its own, and ``preflight`` where its role tags
+      some tasks so). None: the play always has its groups.
+    A run selects a play when a tag is one of ``phases``, or is not a phase tag at all (``all``, ``tagged``,
+    ``untagged``, a role's own task tag: what it runs is not known here). ``--tags ray`` thus skips the other
+    plays instead of running each role's argument-spec check (role validate checks every role's variables), and
+    ``--tags validate`` runs the facts and validate only.
+    """
+    if phases is not None:
+        run_tags = [str(tag) for tag in (run_tags or ["all"])]
+        if all(tag in SITE_PHASES + _NO_PHASE_TAGS for tag in run_tags) and not set(phases) & set(run_tags):
+            return []
+    return play_groups(groups, required, optional)

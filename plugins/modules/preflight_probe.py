@@ -93,6 +93,15 @@ options:
     elements: str
     default: []
     version_added: 0.1.0
+  units:
+    description:
+      - systemd units (full names, for example V(vllm.service)) whose state one C(systemctl show) reads; one entry
+        each in RV(units), in this order. A unit systemd does not know is reported (load V(not-found)), not an
+        error. Roles skip a start task where the unit is already enabled and active and its files did not change.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
   gpu_facts:
     description:
       - Also read the GPUs, the driver and the CUDA version with C(nvidia-smi) from the PATH (or the directories
@@ -133,6 +142,18 @@ EXAMPLES = r"""
     read: [/etc/fstab]
     python_versions: [python3, /opt/vllm_env/bin/python]
   register: reads
+
+- name: Read whether vLLM's unit is enabled and running
+  llmops.ray_vllm.preflight_probe:
+    units: [vllm.service]
+  register: units
+
+- name: Start vLLM only when it is not enabled and running
+  ansible.builtin.systemd_service:
+    name: vllm.service
+    state: started
+    enabled: true
+  when: (units.units[0].enabled, units.units[0].active) != ('enabled', 'active')
 """
 
 RETURN = r"""
@@ -168,12 +189,21 @@ stat:
   description:
     - Per path of O(stat) C(path), C(exists), C(isdir), C(dev) (the device number, 0 when missing), C(owner) and
       C(group) (names), C(mode) (octal, for example V("0750")) and C(mtime) (seconds since the epoch), as
-      M(ansible.builtin.stat) reports them; V(null) when the path is missing.
+      M(ansible.builtin.stat) reports them; V(null) when the path is missing. C(checksum) is the SHA-1 of a regular
+      file of up to 1 MiB (M(ansible.builtin.stat)'s C(checksum)), V(null) otherwise.
   returned: always
   type: list
   elements: dict
 read:
   description: Per file of O(read) C(path), C(exists) and C(content) (the text, V(null) when missing or unreadable).
+  returned: always
+  type: list
+  elements: dict
+units:
+  description:
+    - Per unit of O(units) C(name), C(load) (systemd's LoadState, V(not-found) for an unknown unit), C(active)
+      (ActiveState), C(sub) (SubState) and C(enabled) (UnitFileState, empty for an unknown unit); every field empty
+      when systemctl could not answer.
   returned: always
   type: list
   elements: dict
@@ -194,6 +224,7 @@ python_versions:
 """
 
 import errno
+import hashlib
 import grp
 import os
 import pwd
@@ -201,6 +232,7 @@ import socket
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import UNIT_PROPERTIES, unit_states
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nvidia_smi import LOCALE_C, SEARCH_DIRS, SEARCHED, read_gpu_facts
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._preflight import (
     check_ports,
@@ -231,6 +263,7 @@ def build_module():
             stat=dict(type="list", elements="path", default=[]),
             read=dict(type="list", elements="path", default=[]),
             python_versions=dict(type="list", elements="str", default=[]),
+            units=dict(type="list", elements="str", default=[]),
             gpu_facts=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -302,18 +335,29 @@ def _name(lookup, number):
         return None
 
 
+def _sha1(path, st):
+    """SHA-1 of a regular file of up to READ_LIMIT bytes (as M(ansible.builtin.stat)'s checksum), else None."""
+    if not stat.S_ISREG(st.st_mode) or st.st_size > READ_LIMIT:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha1(handle.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def stat_path(path):
-    """``{path, exists, isdir, dev, owner, group, mode, mtime}`` of ``path`` (links followed; dev 0 and the others None
-    when it does not exist; owner or group None also for an id without a name): owner, group, mode ("0750") and mtime
-    as M(ansible.builtin.stat) reports them (pw_name, gr_name, mode, mtime)."""
+    """``{path, exists, isdir, dev, owner, group, mode, mtime, checksum}`` of ``path`` (links followed; dev 0 and the
+    others None when it does not exist; owner or group None also for an id without a name): owner, group, mode ("0750"),
+    mtime and checksum (SHA-1, regular files up to 1 MiB) as M(ansible.builtin.stat) reports them."""
     try:
         st = os.stat(path)
     except OSError:
         return {"path": path, "exists": False, "isdir": False, "dev": 0, "owner": None, "group": None, "mode": None,
-                "mtime": None}
+                "mtime": None, "checksum": None}
     return {"path": path, "exists": True, "isdir": stat.S_ISDIR(st.st_mode), "dev": st.st_dev,
             "owner": _name(pwd.getpwuid, st.st_uid), "group": _name(grp.getgrgid, st.st_gid),
-            "mode": "%04o" % stat.S_IMODE(st.st_mode), "mtime": st.st_mtime}
+            "mode": "%04o" % stat.S_IMODE(st.st_mode), "mtime": st.st_mtime, "checksum": _sha1(path, st)}
 
 
 def read_text(path, limit=READ_LIMIT):
@@ -348,6 +392,18 @@ def gpu_facts(module):
     return dict((k, v) for k, v in result.items() if k not in ("changed", "ansible_facts"))
 
 
+def read_units(module, names):
+    """unit_states of one ``systemctl show`` for every name (none asked: no command)."""
+    if not names:
+        return []
+    systemctl = module.get_bin_path("systemctl")
+    text = ""
+    if systemctl:
+        _rc, text, _err = module.run_command([systemctl, "show", "--property=" + ",".join(UNIT_PROPERTIES), "--"]
+                                             + list(names))
+    return unit_states(text, names)
+
+
 def run_module(module):
     listeners, ports, problems = probe_ports(module)
     extra = {"gpu_facts": gpu_facts(module)} if module.params["gpu_facts"] else {}
@@ -362,6 +418,7 @@ def run_module(module):
         stat=[stat_path(p) for p in module.params["stat"]],
         read=[read_text(p) for p in module.params["read"]],
         python_versions=[python_version(module, p) for p in module.params["python_versions"]],
+        units=read_units(module, module.params["units"]),
         **extra
     )
 

@@ -38,3 +38,16 @@ def test_play_groups_keeps_required_adds_present_optional():
         "ray_head", "ray_workers", "nfs_server", "monitoring"]
     assert play_groups({"ray_head": ["h"]}, ["ray_head"], ["monitoring"]) == ["ray_head"]
     assert play_groups({}, ["ray_head"]) == ["ray_head"]
+
+
+@pytest.mark.parametrize("run_tags, runs", [
+    ([], True), (["all"], True), (["ray"], True), (["preflight"], True), (["vllm", "ray"], True),
+    (["tagged"], True), (["ray_cluster"], True), (["untagged"], True),
+    (["vllm"], False), (["validate"], False), (["always"], False), (["deps", "venv"], False)])
+def test_play_groups_none_when_the_tags_select_nothing_of_the_play(run_tags, runs):
+    """The Ray play of site.yml (phases ray, and preflight for its role's preflight-tagged checks)."""
+    play_groups = FilterModule().filters()["play_groups"]
+    groups = {"ray_head": ["h"], "ray_workers": ["w"]}
+    got = play_groups(groups, ["ray_head", "ray_workers"], phases=["ray", "preflight"], run_tags=run_tags)
+    assert got == (["ray_head", "ray_workers"] if runs else [])
+    assert play_groups(groups, ["ray_head"], run_tags=["vllm"]) == ["ray_head"]

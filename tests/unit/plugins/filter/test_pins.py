@@ -17,7 +17,7 @@ FILTER_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "pl
 
 
 def test_names():
-    assert sorted(FILTERS) == ["inexact_pins", "pin_drift", "pin_map"]
+    assert sorted(FILTERS) == ["inexact_pins", "pin_drift", "pin_map", "pin_name"]
     for name in FILTERS:
         assert os.path.exists(os.path.join(FILTER_DIR, name + ".yml")), name
 
@@ -33,3 +33,10 @@ def test_chain():
     wanted = FILTERS["pin_map"](["ray[default]==2.60.0", "vllm==0.33.0"])
     assert FILTERS["pin_drift"](wanted, {"ray": "2.60.0"}, fmt="{name} {have} -> {want}") == ["vllm missing -> 0.33.0"]
     assert FILTERS["inexact_pins"](["ray[default]==2.60.0", "vllm"]) == ["vllm"]
+
+
+def test_pin_name_keys_like_pin_map():
+    """python_venv normalises python_venv_remove_packages with it; the venv's read is keyed like pin_map's."""
+    assert [FILTERS["pin_name"](n) for n in ["TorchVision", "torch_audio", "Ray.Default--x"]] == [
+        "torchvision", "torch-audio", "ray-default-x"]
+    assert list(FILTERS["pin_map"](["Torch_Codec==0.1"])) == [FILTERS["pin_name"]("Torch_Codec")]

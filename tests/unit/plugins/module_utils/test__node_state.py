@@ -6,9 +6,21 @@ difference the role's tasks would write back."""
 
 import os
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import account_drift, etc_hosts_drift
+import grp
+import hashlib
+import pwd
+
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
+    account_drift,
+    etc_hosts_drift,
+    path_drift,
+    running_units,
+    unit_states,
+)
+from ansible_collections.llmops.ray_vllm.plugins.modules.preflight_probe import stat_path
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "node_state")
+SYSTEMD = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "systemd")
 MARKER = "# {mark} llmops.ray_vllm: Ray hosts (role ray_cluster)"
 DROP = r"^127\.0\.1\.1\s"  # roles/ray_cluster/vars/main.yml: __ray_cluster_hosts_drop
 BLOCK = "10.213.1.11 head\n10.213.1.12 worker1\n10.213.1.13 worker2"
@@ -53,3 +65,36 @@ def test_etc_hosts_differences():
     assert etc_hosts_drift(hosts + hosts[hosts.index(begin):], BLOCK, MARKER, DROP) != []  # twice
     assert etc_hosts_drift(hosts.rstrip("\n"), BLOCK, MARKER, DROP) != []  # no newline after the END line
     assert etc_hosts_drift(None, BLOCK, MARKER, DROP) == ["/etc/hosts could not be read"]
+
+
+def test_path_drift_on_a_real_file(tmp_path):
+    """preflight_probe's stat of a real file and directory, against what host_files would write."""
+    token = tmp_path / "token"
+    token.write_text("abc123")
+    token.chmod(0o400)
+    me, mine = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    sha = hashlib.sha1(b"abc123").hexdigest()
+    entry = stat_path(str(token))
+    assert path_drift(entry, "token", me, mine, "0400", checksum=sha) == []
+    assert path_drift(entry, "token", "nobody", mine, "0600", checksum=hashlib.sha1(b"other").hexdigest()) == [
+        "token: owner is %r, not 'nobody'" % me, "token: mode is '0400', not '0600'", "token: the content differs"]
+    assert path_drift(stat_path(str(tmp_path)), "dir", mode="%04o" % (os.stat(tmp_path).st_mode & 0o7777), isdir=True) == []
+    assert path_drift(stat_path(str(tmp_path)), "dir") == ["dir is not a file"]
+    assert path_drift(stat_path(str(tmp_path / "missing")), "missing", isdir=True) == ["missing is not a directory"]
+    assert path_drift(None, "unread") == ["unread is not a file"]
+
+
+def test_unit_states_of_a_real_systemctl_show():
+    """Captured on a lab head (fixtures/systemd/README.md): a running unit, a stopped and disabled one, one that
+    does not exist."""
+    names = ["vllm.service", "nftables.service", "no-such-unit.service"]
+    with open(os.path.join(SYSTEMD, "show_units.txt")) as handle:
+        states = unit_states(handle.read(), names)
+    assert [(s["name"], s["load"], s["active"], s["enabled"]) for s in states] == [
+        ("vllm.service", "loaded", "active", "enabled"),
+        ("nftables.service", "loaded", "inactive", "disabled"),
+        ("no-such-unit.service", "not-found", "inactive", "")]
+    assert running_units(states) == ["vllm.service"]
+    # No answer (no systemd): every field empty, nothing counts as running.
+    assert unit_states("", names[:1]) == [{"name": "vllm.service", "load": "", "active": "", "sub": "", "enabled": ""}]
+    assert running_units(unit_states("", names)) == [] and running_units(None) == []

@@ -12,6 +12,7 @@ import platform
 import pwd
 import socket
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -87,16 +88,20 @@ def test_stat_read_and_python_versions(tmp_path):
     """One call looks up paths, reads files and runs interpreters; what is missing is reported, not an error."""
     (tmp_path / "fstab").write_bytes(b"srv:/models /mnt/models nfs4 defaults 0 0\n\xff\n")
     missing = str(tmp_path / "missing")
-    out = run({"stat": [str(tmp_path), missing], "read": [str(tmp_path / "fstab"), missing],
+    fstab = str(tmp_path / "fstab")
+    out = run({"stat": [str(tmp_path), missing, fstab], "read": [fstab, missing],
                "python_versions": [sys.executable, missing]}, check_mode=True)
     assert not out.failed, out.result.get("msg")
     st = os.stat(str(tmp_path))
-    assert out.result["stat"] == [
+    assert out.result["stat"][:2] == [
         {"path": str(tmp_path), "exists": True, "isdir": True, "dev": st.st_dev,
          "owner": pwd.getpwuid(st.st_uid).pw_name, "group": grp.getgrgid(st.st_gid).gr_name,
-         "mode": "%04o" % stat.S_IMODE(st.st_mode), "mtime": st.st_mtime},
+         "mode": "%04o" % stat.S_IMODE(st.st_mode), "mtime": st.st_mtime, "checksum": None},
         {"path": missing, "exists": False, "isdir": False, "dev": 0, "owner": None, "group": None, "mode": None,
-         "mtime": None}]
+         "mtime": None, "checksum": None}]
+    # A regular file's SHA-1, as ansible.builtin.stat's checksum (sha1sum of the same bytes).
+    assert out.result["stat"][2]["checksum"] == subprocess.run(
+        ["sha1sum", fstab], capture_output=True, text=True, check=True).stdout.split()[0]
     assert out.result["read"] == [
         {"path": str(tmp_path / "fstab"), "exists": True, "content": "srv:/models /mnt/models nfs4 defaults 0 0\n\ufffd\n"},
         {"path": missing, "exists": False, "content": None}]
@@ -132,3 +137,22 @@ def test_gpu_facts_without_nvidia_smi_is_reported_not_failed(tmp_path, monkeypat
 
 def test_no_gpu_facts_unless_asked():
     assert "gpu_facts" not in run({}).result
+
+
+def test_units_read_in_one_systemctl_show(tmp_path, monkeypatch):
+    """Option units: one ``systemctl show`` for every unit. A stand-in systemctl (no systemd here) answers the
+    capture of a lab head (fixtures/systemd/show_units.txt) for exactly the argv the module must run."""
+    fixture = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "systemd", "show_units.txt")
+    names = ["vllm.service", "nftables.service", "no-such-unit.service"]
+    argv = "show --property=Id,LoadState,ActiveState,SubState,UnitFileState -- " + " ".join(names)
+    stand_in = tmp_path / "systemctl"
+    stand_in.write_text('#!/bin/sh\n[ "$*" = "%s" ] || { echo "unexpected: $*" >&2; exit 1; }\ncat %s\n'
+                        % (argv, os.path.abspath(fixture)))
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (tmp_path, os.environ["PATH"]))
+    units = run({"units": names}, check_mode=True).result["units"]
+    assert [(u["name"], u["load"], u["active"], u["sub"], u["enabled"]) for u in units] == [
+        ("vllm.service", "loaded", "active", "running", "enabled"),
+        ("nftables.service", "loaded", "inactive", "dead", "disabled"),
+        ("no-such-unit.service", "not-found", "inactive", "dead", "")]
+    assert run({}).result["units"] == []
