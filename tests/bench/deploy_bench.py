@@ -76,6 +76,8 @@ def snapshot_tree():
     os.makedirs(os.path.join(snap, ".cache", "collections"))
     os.symlink(os.path.join(top, "ansible_collections"), os.path.join(snap, ".cache", "collections", "ansible_collections"))
     for cached in ("tools-venv", "fake_hub"):
+        # Made here on a fresh clone: a link to nothing would make fake_hub.yml's venv creation fail (File exists).
+        os.makedirs(os.path.join(ROOT, ".cache", cached), exist_ok=True)
         os.symlink(os.path.join(ROOT, ".cache", cached), os.path.join(snap, ".cache", cached))
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=False).stdout.strip()
