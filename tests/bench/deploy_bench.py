@@ -75,9 +75,13 @@ def snapshot_tree():
     subprocess.run(["rsync", "-a", "--from0", "--files-from=-", ROOT + "/", snap + "/"], input=files, check=True)
     os.makedirs(os.path.join(snap, ".cache", "collections"))
     os.symlink(os.path.join(top, "ansible_collections"), os.path.join(snap, ".cache", "collections", "ansible_collections"))
+    # On a fresh clone both are made here first: Python's venv refuses a path that is a link ("Unable to create
+    # directory"), so fake_hub.yml finds the (empty) venv and fills it through the link.
+    tools = os.path.join(ROOT, ".cache", "tools-venv")
+    if not os.path.exists(os.path.join(tools, "bin", "activate")):
+        subprocess.run(["/usr/bin/python3", "-m", "venv", tools], check=True)
+    os.makedirs(os.path.join(ROOT, ".cache", "fake_hub"), exist_ok=True)
     for cached in ("tools-venv", "fake_hub"):
-        # Made here on a fresh clone: a link to nothing would make fake_hub.yml's venv creation fail (File exists).
-        os.makedirs(os.path.join(ROOT, ".cache", cached), exist_ok=True)
         os.symlink(os.path.join(ROOT, ".cache", cached), os.path.join(snap, ".cache", cached))
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=False).stdout.strip()
