@@ -9,6 +9,10 @@ every run. One read of /etc/passwd, /etc/group, /etc/hosts and the home's metada
 whether any of them would change something; a host where nothing would is not asked again. Each function returns
 what differs, in words (empty: those tasks would report ok); anything it cannot tell from the files (a user from
 LDAP, an unreadable file) counts as a difference, so the tasks themselves run and decide.
+
+The same read-before-write for other roles: a path's metadata and checksum (path_drift) and systemd units' state
+(``systemctl show``: parse_systemctl_show, unit_states, running_units), also read by the modules ray_node and
+vllm_endpoint.
 """
 
 from __future__ import annotations
@@ -87,6 +91,16 @@ def etc_hosts_drift(text, block, marker, drop):
     return drift
 
 
+def parse_systemctl_show(text):
+    """``systemctl show -p A,B`` output (``Key=value`` lines) -> dict."""
+    props = {}
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            props[key.strip()] = value.strip()
+    return props
+
+
 # What preflight_probe asks systemd of each unit of its ``units`` option (one ``systemctl show`` for all).
 UNIT_PROPERTIES = ("Id", "LoadState", "ActiveState", "SubState", "UnitFileState")
 
@@ -101,11 +115,7 @@ def unit_states(text, names):
     blocks = [block for block in (text or "").split("\n\n") if block.strip()]
     states = []
     for index, name in enumerate(names):
-        props = {}
-        for line in (blocks[index] if index < len(blocks) else "").splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                props[key.strip()] = value.strip()
+        props = parse_systemctl_show(blocks[index] if index < len(blocks) else "")
         states.append({"name": name, "load": props.get("LoadState", ""), "active": props.get("ActiveState", ""),
                        "sub": props.get("SubState", ""), "enabled": props.get("UnitFileState", "")})
     return states

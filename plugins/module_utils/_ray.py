@@ -598,16 +598,6 @@ def unit_differences(running_text, wanted_text):
     return diffs
 
 
-def parse_systemctl_show(text):
-    """``systemctl show -p A,B`` output (``Key=value`` lines) -> dict."""
-    props = {}
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            props[key.strip()] = value.strip()
-    return props
-
-
 def unit_is_running(props):
     """Whether the unit runs or is (re)starting: ``activating`` covers Restart='s waiting state."""
     return props.get("ActiveState") in ("active", "activating", "reloading")

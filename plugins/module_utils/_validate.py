@@ -101,6 +101,13 @@ SITE_PHASES = ("preflight", "deps", "venv", "firewall", "storage", "ray", "vllm"
 _NO_PHASE_TAGS = ("always", "validate")
 
 
+def _phase_tags_only(run_tags):
+    """``--tags`` (``ansible_run_tags``, empty: all) as strings, and whether every one is a phase tag of site.yml or
+    validate's (not ``all``, ``tagged``, ``untagged`` or a role's own task tag, whose reach is not known here)."""
+    run_tags = [str(tag) for tag in (run_tags or ["all"])]
+    return run_tags, all(tag in SITE_PHASES + _NO_PHASE_TAGS for tag in run_tags)
+
+
 def run_phases(run_tags, skip_tags=()):
     """The phases of site.yml that a run with ``--tags run_tags`` / ``--skip-tags skip_tags`` executes
     (``ansible_run_tags``, ``ansible_skip_tags``), in site.yml's order; validate checks the inputs of those.
@@ -108,10 +115,9 @@ def run_phases(run_tags, skip_tags=()):
     Every phase when the run selects all (``all``), none beyond validate (``--tags validate``), or a tag that
     is not a phase's (a role's own task tag, ``tagged``: what it runs is not known here, so every check stays).
     """
-    run_tags = [str(tag) for tag in (run_tags or ["all"])]
+    run_tags, phase_tags_only = _phase_tags_only(run_tags)
     skip = set(str(tag) for tag in (skip_tags or []))
-    if "all" in run_tags or all(tag in _NO_PHASE_TAGS for tag in run_tags) \
-            or any(tag not in SITE_PHASES + _NO_PHASE_TAGS for tag in run_tags):
+    if not phase_tags_only or all(tag in _NO_PHASE_TAGS for tag in run_tags):
         selected = SITE_PHASES
     else:
         selected = [phase for phase in SITE_PHASES if phase in run_tags]
@@ -130,7 +136,7 @@ def site_play_groups(groups, required, optional=(), phases=None, run_tags=None):
     ``--tags validate`` runs the facts and validate only.
     """
     if phases is not None:
-        run_tags = [str(tag) for tag in (run_tags or ["all"])]
-        if all(tag in SITE_PHASES + _NO_PHASE_TAGS for tag in run_tags) and not set(phases) & set(run_tags):
+        run_tags, phase_tags_only = _phase_tags_only(run_tags)
+        if phase_tags_only and not set(phases) & set(run_tags):
             return []
     return play_groups(groups, required, optional)

@@ -288,6 +288,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import parse_systemctl_show
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     build_environment,
     build_start_argv,
@@ -300,7 +301,6 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     head_unreachable_message,
     node_differences,
     output_tail,
-    parse_systemctl_show,
     render_unit,
     split_address,
     unit_differences,

@@ -173,7 +173,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import parse_systemctl_show
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import parse_systemctl_show
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_endpoint import ARGUMENT_SPEC, opener, probe, ready
 
 UNIT_PROPERTIES = "LoadState,ActiveState,SubState,Result,NRestarts,MainPID,ExecMainStatus"

@@ -12,12 +12,12 @@ import subprocess
 
 import pytest
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import parse_systemctl_show
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     build_environment,
     build_start_argv,
     node_rows,
     parse_cluster,
-    parse_systemctl_show,
     render_unit,
     systemd_env_assignment,
     unit_differences,
