@@ -10,7 +10,9 @@ from ansible_collections.llmops.ray_vllm.plugins.filter.vllm import _as_filter
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_hosts_block, hosts_by_value, pins_beyond_common
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._validate import site_play_groups
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import account_drift, etc_hosts_drift, path_drift, running_units
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
+    account_drift, etc_hosts_drift, mount_drift, path_drift, running_units,
+)
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
 
@@ -25,6 +27,7 @@ class FilterModule(object):
             "etc_hosts_drift": etc_hosts_drift,
             "head_ports": head_ports,
             "hosts_by_value": hosts_by_value,
+            "mount_drift": mount_drift,
             "node_ip": node_ip,
             "path_drift": path_drift,
             "pins_beyond_common": pins_beyond_common,

@@ -10,9 +10,9 @@ whether any of them would change something; a host where nothing would is not as
 what differs, in words (empty: those tasks would report ok); anything it cannot tell from the files (a user from
 LDAP, an unreadable file) counts as a difference, so the tasks themselves run and decide.
 
-The same read-before-write for other roles: a path's metadata and checksum (path_drift) and systemd units' state
-(``systemctl show``: parse_systemctl_show, unit_states, running_units), also read by the modules ray_node and
-vllm_endpoint.
+The same read-before-write for other roles: a path's metadata and checksum (path_drift), an NFS mount's fstab line
+and mount (mount_drift, role model_storage) and systemd units' state (``systemctl show``: parse_systemctl_show,
+unit_states, running_units), also read by the modules ray_node and vllm_endpoint.
 """
 
 from __future__ import annotations
@@ -88,6 +88,36 @@ def etc_hosts_drift(text, block, marker, drop):
     wanted = [line + "\n" for line in block.splitlines()]
     if len(starts) != 1 or len(ends) != 1 or lines[starts[0] + 1:ends[0]] != wanted or not lines[ends[0]].endswith("\n"):
         drift.append("the block %r is missing or differs" % begin)
+    return drift
+
+
+def _fstab_fields(text):
+    """The fields of each entry of an fstab-format text (/etc/fstab, /proc/mounts), comments and blank lines left out."""
+    return [line.split() for line in (text or "").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def mount_drift(fstab, mounts, path, src, fstype, opts, state):
+    """What ansible.posix.mount with ``state`` present or mounted would change for ``path``, from the text of
+    /etc/fstab and /proc/mounts (None when unreadable). Converged (``[]``): exactly one fstab entry for the path, with
+    the six fields the module writes (``src path fstype opts 0 0``, spaces escaped as \\040, as the module compares
+    them), and for mounted also a mount on the path. A malformed line for the path (not six fields: the module keeps it
+    and adds its own), any other state, or an unreadable file is drift: the module runs and decides."""
+    if state not in ("present", "mounted"):
+        return ["state %s is left to the mount module" % state]
+    if fstab is None:
+        return ["/etc/fstab could not be read"]
+    want = [field.replace(" ", "\\040") for field in (src, path, fstype, opts)] + ["0", "0"]
+    entries = [fields for fields in _fstab_fields(fstab) if len(fields) > 1 and fields[1] == want[1]]
+    drift = []
+    if len(entries) != 1:
+        drift.append("/etc/fstab has %d entries for %s, not 1" % (len(entries), path))
+    elif entries[0] != want:
+        drift.append("the /etc/fstab entry for %s is %r, not %r" % (path, " ".join(entries[0]), " ".join(want)))
+    if state == "mounted":
+        if mounts is None:
+            drift.append("/proc/mounts could not be read")
+        elif not [fields for fields in _fstab_fields(mounts) if len(fields) > 1 and fields[1] == want[1]]:
+            drift.append("%s is not mounted" % path)
     return drift
 
 

@@ -10,9 +10,12 @@ import grp
 import hashlib
 import pwd
 
+import pytest
+
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
     account_drift,
     etc_hosts_drift,
+    mount_drift,
     path_drift,
     running_units,
     unit_states,
@@ -29,7 +32,11 @@ ACCOUNT = ("vllm", "vllm", "/var/lib/vllm", "/usr/sbin/nologin", "llmops.ray_vll
 
 
 def fixture(name):
-    with open(os.path.join(FIXTURES, "worker1-etc-" + name)) as f:
+    return fixture_file("worker1-etc-" + name)
+
+
+def fixture_file(name):
+    with open(os.path.join(FIXTURES, name)) as f:
         return f.read()
 
 
@@ -98,3 +105,40 @@ def test_unit_states_of_a_real_systemctl_show():
     # No answer (no systemd): every field empty, nothing counts as running.
     assert unit_states("", names[:1]) == [{"name": "vllm.service", "load": "", "active": "", "sub": "", "enabled": ""}]
     assert running_units(unit_states("", names)) == [] and running_units(None) == []
+
+
+NFS = ("/mnt/models", "10.213.1.11:/mnt/models", "nfs4", "nfsvers=4,hard,noatime,_netdev")
+
+
+def test_mount_drift_on_a_converged_lab_worker():
+    """worker1's /etc/fstab and /proc/mounts after site.yml (model_storage_mount_state present: the lab's kernel has no
+    NFS client; /mnt/models is the lab's shared disk, a mount point, which is all the module's ismount() asks)."""
+    fstab, mounts = fixture("fstab"), fixture_file("worker1-proc-mounts")
+    assert mount_drift(fstab, mounts, *NFS, state="present") == []
+    assert mount_drift(fstab, mounts, *NFS, state="mounted") == []
+    unmounted = "".join(line for line in mounts.splitlines(True) if " /mnt/models " not in line)
+    assert mount_drift(fstab, unmounted, *NFS, state="present") == []
+    assert mount_drift(fstab, unmounted, *NFS, state="mounted") == ["/mnt/models is not mounted"]
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda t: t.replace("hard,noatime", "soft,noatime"), "the /etc/fstab entry for /mnt/models is"),
+    (lambda t: t.replace("10.213.1.11:", "10.213.1.99:"), "the /etc/fstab entry for /mnt/models is"),
+    (lambda t: t.replace(" 0 0", " 0 2"), "the /etc/fstab entry for /mnt/models is"),
+    (lambda t: t.replace(" 0 0", ""), "the /etc/fstab entry for /mnt/models is"),
+    (lambda t: "\n".join(line for line in t.splitlines() if "nfs4" not in line), "has 0 entries"),
+    (lambda t: t + "10.213.1.11:/mnt/models /mnt/models nfs4 nfsvers=4,hard,noatime,_netdev 0 0\n", "has 2 entries"),
+    (lambda t: t.replace("10.213.1.11:", "#10.213.1.11:"), "has 0 entries"),
+])
+def test_mount_drift_names_each_fstab_difference(edit, words):
+    fstab = edit(fixture("fstab"))
+    drift = mount_drift(fstab, fixture_file("worker1-proc-mounts"), *NFS, state="present")
+    assert len(drift) == 1 and words in drift[0], drift
+
+
+def test_mount_drift_leaves_what_it_cannot_read_to_the_module():
+    assert mount_drift(None, "", *NFS, state="present") == ["/etc/fstab could not be read"]
+    assert mount_drift(fixture("fstab"), None, *NFS, state="mounted") == ["/proc/mounts could not be read"]
+    assert mount_drift(fixture("fstab"), "", *NFS, state="absent") == ["state absent is left to the mount module"]
+    spaced = "server:/a\\040b /mnt/my\\040models nfs4 hard 0 0\n"
+    assert mount_drift(spaced, "", "/mnt/my models", "server:/a b", "nfs4", "hard", "present") == []
