@@ -11,7 +11,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._validate import site_play_groups
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
-    account_drift, etc_hosts_drift, mount_drift, path_drift, running_units,
+    account_drift, etc_hosts_drift, mount_drift, path_drift, running_units, stat_lines,
 )
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
@@ -34,4 +34,5 @@ class FilterModule(object):
             "play_groups": site_play_groups,
             "ray_node_rows": node_rows,
             "running_units": running_units,
+            "stat_lines": stat_lines,
         }

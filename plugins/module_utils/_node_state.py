@@ -72,6 +72,26 @@ def path_drift(entry, label, owner=None, group=None, mode=None, isdir=False, che
     return drift
 
 
+def stat_lines(lines, paths):
+    """preflight_probe-style stat entries (exists, isdir, owner, group, mode as "0644", checksum) of ``paths`` from
+    one line each, in order, as a shell prints them without Python on the host (role host_firewall's detection
+    command): "missing", "dir MODE OWNER GROUP" or "file MODE OWNER GROUP SHA1" (``stat -c '%a %U %G'``,
+    ``sha1sum``). A line that is missing or not understood reads as a missing path (path_drift then finds drift, so
+    the write task runs and decides)."""
+    entries = []
+    for i, path in enumerate(paths):
+        fields = lines[i].split() if i < len(lines) else []
+        kind = fields[0] if fields else ""
+        wanted = {"dir": 4, "file": 5}.get(kind)
+        if wanted is None or len(fields) != wanted or not re.match(r"^[0-7]{1,4}$", fields[1]):
+            entries.append({"path": path, "exists": False, "isdir": False, "owner": None, "group": None, "mode": None,
+                            "checksum": None})
+            continue
+        entries.append({"path": path, "exists": True, "isdir": kind == "dir", "owner": fields[2], "group": fields[3],
+                        "mode": "%04o" % int(fields[1], 8), "checksum": fields[4] if kind == "file" else None})
+    return entries
+
+
 def etc_hosts_drift(text, block, marker, drop):
     """What the /etc/hosts tasks would change in ``text`` (None when unreadable): a line matching ``drop`` to remove,
     and ``block`` between blockinfile's lines ``marker`` with {mark} BEGIN and END, once, each line ending in a

@@ -57,6 +57,29 @@ options:
           - Command run on the new content before it replaces the file; C(%s) is the temporary file's path.
           - A non-zero exit fails the task and leaves the file as it was.
         type: str
+  secret_files:
+    description:
+      - Files whose content is a secret (an API key, a token), owned by root, made like O(files) after them, in the same
+        run.
+      - Their content is a C(no_log) value (masked in the module's arguments and results) and they have no diff, so
+        a role writes its secret file in the same call as its other files instead of a task of its own.
+    version_added: 0.1.0
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path of the file (owner and group root).
+        type: path
+        required: true
+      content:
+        description: Its whole content, the secret.
+        type: str
+        required: true
+      mode:
+        description: Its mode, an octal string such as V("0600").
+        type: str
+        required: true
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -65,12 +88,12 @@ attributes:
     details: Reports what would change; writes nothing and runs no O(files[].validate) command.
   diff_mode:
     support: full
-    details: One diff per changed file (content), none for directories.
+    details: One diff per changed file (content), none for directories and O(secret_files).
   platform:
     support: full
     platforms: posix
 notes:
-  - Put secrets in their own task with C(no_log) (a diff would show them).
+  - Put secrets in O(secret_files), not in O(files) (a diff would show them).
 seealso:
   - module: ansible.builtin.template
   - module: ansible.builtin.copy
@@ -91,6 +114,10 @@ EXAMPLES = r"""
         content: "{{ lookup('ansible.builtin.template', 'myapp.service.j2') }}"
         mode: "0644"
         validate: systemd-analyze verify %s:myapp.service
+    secret_files:
+      - path: /etc/myapp/myapp.env
+        content: "MYAPP_TOKEN={{ myapp_token }}\n"
+        mode: "0600"
   register: __myapp_files
   notify: Restart myapp
 """
@@ -124,9 +151,18 @@ ENTRY_SPEC = dict(
 )
 
 
+SECRET_SPEC = dict(
+    path=dict(type="path", required=True),
+    content=dict(type="str", required=True, no_log=True),
+    mode=dict(type="str", required=True),
+)
+
+
 def build_module():
     return AnsibleModule(
-        argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC)),
+        argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC),
+                           # The entries are no secret, their content is (SECRET_SPEC).
+                           secret_files=dict(type="list", elements="dict", default=[], options=SECRET_SPEC, no_log=False)),
         supports_check_mode=True,
     )
 
@@ -208,7 +244,8 @@ def ensure(module, entry, check):
 def run_module(module):
     check = module.check_mode
     changed_paths, diffs = [], []
-    for entry in module.params["files"]:
+    secrets = [dict(entry, state="file", owner="root", group="root", validate=None) for entry in module.params["secret_files"]]
+    for entry in module.params["files"] + secrets:
         if not os.path.isabs(entry["path"]):
             module.fail_json(msg="files[].path must be absolute, got %r" % entry["path"])
         try:
@@ -222,7 +259,7 @@ def run_module(module):
             module.fail_json(msg="%s: %s" % (entry["path"], to_native(e)), changed_paths=changed_paths)
         if changed:
             changed_paths.append(entry["path"])
-        if diff is not None:
+        if diff is not None and entry not in secrets:
             diffs.append(diff)
     result = dict(changed=bool(changed_paths), changed_paths=changed_paths)
     if module._diff:

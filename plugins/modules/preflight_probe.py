@@ -102,6 +102,28 @@ options:
     elements: str
     default: []
     version_added: 0.1.0
+  unreadable:
+    description:
+      - Directories in which to list what a user cannot read, as that user would (C(runuser -u USER -- find PATH/
+        -maxdepth N \( -type f -o -type d \) ! -readable)); one entry each in RV(unreadable), in this order. Saves the
+        round trip of that command's own task (for example the service user and the model a server will load).
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.1.0
+    suboptions:
+      path:
+        description: The directory.
+        type: path
+        required: true
+      user:
+        description: The user who must read it.
+        type: str
+        required: true
+      maxdepth:
+        description: How deep C(find) looks.
+        type: int
+        default: 2
   gpu_facts:
     description:
       - Also read the GPUs, the driver and the CUDA version with C(nvidia-smi) from the PATH (or the directories
@@ -207,6 +229,13 @@ units:
   returned: always
   type: list
   elements: dict
+unreadable:
+  description:
+    - Per entry of O(unreadable) C(path), C(user), C(rc) (the command's; not 0 when the user or the directory does not
+      exist, or runuser is missing), C(paths) (what the user cannot read) and C(stderr).
+  returned: always
+  type: list
+  elements: dict
 gpu_facts:
   description:
     - With O(gpu_facts), what M(llmops.ray_vllm.gpu_facts) returns (C(driver_present), C(driver_version),
@@ -264,6 +293,11 @@ def build_module():
             read=dict(type="list", elements="path", default=[]),
             python_versions=dict(type="list", elements="str", default=[]),
             units=dict(type="list", elements="str", default=[]),
+            unreadable=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True),
+                user=dict(type="str", required=True),
+                maxdepth=dict(type="int", default=2),
+            )),
             gpu_facts=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
@@ -404,6 +438,17 @@ def read_units(module, names):
     return unit_states(text, names)
 
 
+def list_unreadable(module, entry):
+    """What ``entry['user']`` cannot read under ``entry['path']``, as that user's ``find ! -readable`` lists it."""
+    argv = ["runuser", "-u", entry["user"], "--", "find", entry["path"].rstrip("/") + "/", "-maxdepth",
+            str(entry["maxdepth"]), "(", "-type", "f", "-o", "-type", "d", ")", "!", "-readable"]
+    try:
+        rc, out, err = module.run_command(argv, handle_exceptions=False)
+    except OSError as e:  # no runuser
+        rc, out, err = e.errno or 2, "", str(e)
+    return {"path": entry["path"], "user": entry["user"], "rc": rc, "paths": out.splitlines(), "stderr": err.strip()}
+
+
 def run_module(module):
     listeners, ports, problems = probe_ports(module)
     extra = {"gpu_facts": gpu_facts(module)} if module.params["gpu_facts"] else {}
@@ -419,6 +464,7 @@ def run_module(module):
         read=[read_text(p) for p in module.params["read"]],
         python_versions=[python_version(module, p) for p in module.params["python_versions"]],
         units=read_units(module, module.params["units"]),
+        unreadable=[list_unreadable(module, entry) for entry in module.params["unreadable"]],
         **extra
     )
 

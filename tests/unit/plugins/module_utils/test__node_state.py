@@ -9,8 +9,10 @@ import os
 import grp
 import hashlib
 import pwd
+import subprocess
 
 import pytest
+import yaml
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
     account_drift,
@@ -18,6 +20,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import
     mount_drift,
     path_drift,
     running_units,
+    stat_lines,
     unit_states,
 )
 from ansible_collections.llmops.ray_vllm.plugins.modules.preflight_probe import stat_path
@@ -142,3 +145,38 @@ def test_mount_drift_leaves_what_it_cannot_read_to_the_module():
     assert mount_drift(fixture("fstab"), "", *NFS, state="absent") == ["state absent is left to the mount module"]
     spaced = "server:/a\\040b /mnt/my\\040models nfs4 hard 0 0\n"
     assert mount_drift(spaced, "", "/mnt/my models", "server:/a b", "nfs4", "hard", "present") == []
+
+
+def test_stat_lines_read_what_host_firewalls_detection_prints(tmp_path):
+    """The shell of role host_firewall's detection task (taken from its tasks/main.yml), run here with real sh, stat and
+    sha1sum on a directory, a file and a missing path; its lines 4-6 are stat_lines' input, then path_drift's."""
+    tasks = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "host_firewall", "tasks", "main.yml")
+    with open(tasks) as f:
+        task = [t for t in yaml.safe_load(f) if t["name"].startswith("Read which firewall tool")][0]
+    argv = task["ansible.builtin.command"]["argv"]
+    assert argv[:2] == ["sh", "-c"]
+    directory, table = tmp_path / "nftables.d", tmp_path / "nftables.d" / "llmops.nft"
+    directory.mkdir(mode=0o755)
+    table.write_text("table inet llmops {}\n")
+    table.chmod(0o644)
+    paths = [str(directory), str(table), str(tmp_path / "llmops-firewall.service")]
+    out = subprocess.run(["sh", "-c", argv[2], "sh", "llmops-firewall.service"] + paths, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert len(out) == 6 and out[5] == "missing"
+    me, group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    entries = stat_lines(out[3:], paths)
+    assert entries[0] == {"path": paths[0], "exists": True, "isdir": True, "owner": me, "group": group, "mode": "0755",
+                          "checksum": None}
+    sha1 = hashlib.sha1(b"table inet llmops {}\n").hexdigest()
+    assert entries[1] == {"path": paths[1], "exists": True, "isdir": False, "owner": me, "group": group, "mode": "0644",
+                          "checksum": sha1}
+    assert entries[2]["exists"] is False
+    assert path_drift(entries[1], "table", me, group, "0644", checksum=sha1) == []
+    assert path_drift(entries[1], "table", me, group, "0600", checksum=sha1) == ["table: mode is '0644', not '0600'"]
+    assert path_drift(entries[2], "unit", me, group, "0644", checksum=sha1) == ["unit is not a file"]
+
+
+@pytest.mark.parametrize("lines", [[], ["file 644 root root"], ["dir 7x5 root root"], ["garbage"], ["missing"]])
+def test_stat_lines_not_understood_read_as_missing(lines):
+    entry = stat_lines(lines, ["/etc/x"])[0]
+    assert entry["exists"] is False and path_drift(entry, "x", mode="0644") == ["x is not a file"]

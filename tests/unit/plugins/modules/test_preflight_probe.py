@@ -10,10 +10,12 @@ import grp
 import os
 import platform
 import pwd
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -156,3 +158,30 @@ def test_units_read_in_one_systemctl_show(tmp_path, monkeypatch):
         ("nftables.service", "loaded", "inactive", "dead", "disabled"),
         ("no-such-unit.service", "not-found", "inactive", "dead", "")]
     assert run({}).result["units"] == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/usr/sbin/runuser"), reason="needs root and runuser")
+def test_unreadable_lists_what_another_user_cannot_read():
+    """Option unreadable: the real runuser and find, as user nobody, in a directory of this test (0755, under /tmp)."""
+    top = tempfile.mkdtemp(prefix="probe-unreadable-", dir="/tmp")
+    try:
+        os.chmod(top, 0o755)
+        for name, mode in (("config.json", 0o644), ("model.safetensors", 0o600)):
+            with open(os.path.join(top, name), "w") as f:
+                f.write("{}")
+            os.chmod(os.path.join(top, name), mode)
+        os.mkdir(os.path.join(top, "private"), 0o700)
+        result = run({"unreadable": [{"path": top, "user": "nobody"},
+                                     {"path": top, "user": "no-such-user-llmops"}]}, check_mode=True).result
+        found, missing_user = result["unreadable"]
+        assert found["rc"] == 1 and found["user"] == "nobody"  # find exits 1: it could not enter private/
+        assert sorted(found["paths"]) == [top + "/model.safetensors", top + "/private"]
+        assert missing_user["rc"] != 0 and missing_user["paths"] == []
+        assert "no-such-user-llmops" in missing_user["stderr"]
+        os.chmod(os.path.join(top, "model.safetensors"), 0o644)
+        os.rmdir(os.path.join(top, "private"))
+        clean = run({"unreadable": [{"path": top, "user": "nobody", "maxdepth": 1}]}).result["unreadable"][0]
+        assert (clean["rc"], clean["paths"]) == (0, [])
+    finally:
+        shutil.rmtree(top)
+    assert run({}).result["unreadable"] == []
