@@ -61,8 +61,9 @@ options:
     description:
       - Files whose content is a secret (an API key, a token), owned by root, made like O(files) after them, in the same
         run.
-      - Their content is a C(no_log) value (masked in the module's arguments and results) and they have no diff, so
-        a role writes its secret file in the same call as its other files instead of a task of its own.
+      - The whole option is C(no_log) (also in the host's journal line of the module's arguments) and the files have no
+        diff. Their paths and modes are then masked in the results too, so a task with O(secret_files) cannot pick
+        handlers by RV(changed_paths); role vllm_server writes its environment file in a C(no_log) task of its own.
     version_added: 0.1.0
     type: list
     elements: dict
@@ -161,8 +162,9 @@ SECRET_SPEC = dict(
 def build_module():
     return AnsibleModule(
         argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC),
-                           # The entries are no secret, their content is (SECRET_SPEC).
-                           secret_files=dict(type="list", elements="dict", default=[], options=SECRET_SPEC, no_log=False)),
+                           # no_log on the whole option: AnsibleModule's journal line of the arguments logs a list as
+                           # its repr, where a content's no_log value (with its newlines escaped) is not found.
+                           secret_files=dict(type="list", elements="dict", default=[], options=SECRET_SPEC, no_log=True)),
         supports_check_mode=True,
     )
 
