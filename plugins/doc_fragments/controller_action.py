@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, llmops.ray_vllm contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Attributes of the modules whose action plugin runs on the controller (plugins/action: os_packages, vllm_endpoint,
-job_wait)."""
+"""Attributes of the modules whose action plugin runs on the controller (plugins/action: os_packages, host_read,
+vllm_endpoint, job_wait)."""
 
 from __future__ import annotations
 

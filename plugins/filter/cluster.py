@@ -11,7 +11,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._hosts import etc_
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._validate import site_play_groups
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_ip
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
-    account_drift, etc_hosts_drift, mount_drift, path_drift, running_units, stat_lines,
+    account_drift, etc_hosts_drift, files_drift, mount_drift, path_drift, running_units, stat_lines,
 )
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
@@ -25,6 +25,7 @@ class FilterModule(object):
             "account_drift": account_drift,
             "etc_hosts_block": _as_filter("etc_hosts_block", etc_hosts_block),
             "etc_hosts_drift": etc_hosts_drift,
+            "files_drift": files_drift,
             "head_ports": head_ports,
             "hosts_by_value": hosts_by_value,
             "mount_drift": mount_drift,

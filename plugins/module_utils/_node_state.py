@@ -10,13 +10,15 @@ whether any of them would change something; a host where nothing would is not as
 what differs, in words (empty: those tasks would report ok); anything it cannot tell from the files (a user from
 LDAP, an unreadable file) counts as a difference, so the tasks themselves run and decide.
 
-The same read-before-write for other roles: a path's metadata and checksum (path_drift), an NFS mount's fstab line
+The same read-before-write for other roles: a path's metadata and checksum (path_drift; files_drift for the entries of
+one host_files call), an NFS mount's fstab line
 and mount (mount_drift, role model_storage) and systemd units' state (``systemctl show``: parse_systemctl_show,
 unit_states, running_units), also read by the modules ray_node and vllm_endpoint.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 
@@ -69,6 +71,24 @@ def path_drift(entry, label, owner=None, group=None, mode=None, isdir=False, che
             drift.append("%s: %s is %r, not %r" % (label, what, entry.get(what), want))
     if checksum is not None and entry.get("checksum") != checksum:
         drift.append("%s: the content differs" % label)
+    return drift
+
+
+def files_drift(entries, files):
+    """What one module host_files call with ``files`` (its entries: path, state "file" or "directory", content, owner
+    and group, root when not given, mode) would change, from preflight_probe's stat ``entries`` of their paths (matched
+    by path; a path without one reads as missing): path_drift of each, the content compared by its SHA-1 as host_files
+    writes it (UTF-8). Empty: the call would report ok, so a role can skip it."""
+    by_path = dict((entry.get("path"), entry) for entry in entries or [] if entry)
+    drift = []
+    for wanted in files:
+        isdir = wanted.get("state") == "directory"
+        content = wanted.get("content")
+        checksum = None if isdir or content is None else hashlib.sha1(
+            content.encode("utf-8", "surrogateescape")).hexdigest()
+        drift += path_drift(by_path.get(wanted["path"]), wanted["path"], owner=wanted.get("owner") or "root",
+                            group=wanted.get("group") or "root", mode="%04o" % int(str(wanted["mode"]), 8),
+                            isdir=isdir, checksum=checksum)
     return drift
 
 

@@ -29,7 +29,7 @@ ARGUMENT_SPEC = dict(
     model=dict(type="str", default=""),
     fallback_model=dict(type="str", default=""),
     prompt=dict(type="str", default="Say hello."),
-    max_tokens=dict(type="int", default=16, no_log=False),
+    max_tokens=dict(type="int", default=4, no_log=False),
     completion_timeout=dict(type="float", default=30),
     http_timeout=dict(type="float", default=10),
     unit=dict(type="str", default=""),
@@ -85,7 +85,7 @@ def completion_summary(status, body, seconds):
                 seconds=int(round(seconds)), error=error, timed_out=status == -1 and "timed out" in error)
 
 
-def probe(url, open_, model="", fallback_model="", prompt="Say hello.", max_tokens=16, completion_timeout=30.0):
+def probe(url, open_, model="", fallback_model="", prompt="Say hello.", max_tokens=4, completion_timeout=30.0):
     """/health, /v1/models and (when /health is 200) one chat completion: to ``model``, else to the first listed model,
     else to ``fallback_model``. Returns {health, models_status, models, model, completion}."""
     health, _body = open_("GET", url + "/health")

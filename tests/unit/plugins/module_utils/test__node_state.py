@@ -153,7 +153,7 @@ def test_stat_lines_read_what_host_firewalls_detection_prints(tmp_path):
     tasks = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "host_firewall", "tasks", "main.yml")
     with open(tasks) as f:
         task = [t for t in yaml.safe_load(f) if t["name"].startswith("Read which firewall tool")][0]
-    argv = task["ansible.builtin.command"]["argv"]
+    argv = task["llmops.ray_vllm.host_read"]["argv"]
     assert argv[:2] == ["sh", "-c"]
     directory, table = tmp_path / "nftables.d", tmp_path / "nftables.d" / "llmops.nft"
     directory.mkdir(mode=0o755)

@@ -10,7 +10,9 @@ import pwd
 
 import pytest
 
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import files_drift
 from ansible_collections.llmops.ray_vllm.plugins.modules import host_files
+from ansible_collections.llmops.ray_vllm.plugins.modules.preflight_probe import stat_path
 from ansible.module_utils.testing import patch_module_args
 from harness import run_module
 
@@ -101,3 +103,25 @@ def test_secret_files_are_written_without_diff_and_their_content_is_no_log(tmp_p
     assert (tmp_path / "etc" / "app.env").read_text() == secret["content"]
     with patch_module_args(dict(files=[], secret_files=[secret])):
         assert secret["content"] in host_files.build_module().no_log_values
+
+
+def test_files_drift_reads_what_a_second_call_would_change(tmp_path):
+    """files_drift on preflight_probe's real stat of what host_files wrote: nothing (the call would report ok), then
+    each hand change the call puts back: content, mode, a removed directory."""
+    files = entries(tmp_path, content="a = 1\nkey = \u00e9\n")
+    assert not run_module(host_files, dict(files=files)).failed
+    paths = [f["path"] for f in files]
+    assert files_drift([stat_path(p) for p in paths], files) == []
+    assert files_drift([stat_path(p) for p in reversed(paths)], files) == []  # matched by path
+    conf = tmp_path / "etc" / "app.conf"
+    conf.write_text("a = 2\n")
+    os.chmod(conf, 0o644)
+    assert files_drift([stat_path(p) for p in paths], files) == [
+        "%s: mode is '0644', not '0640'" % conf, "%s: the content differs" % conf]
+    assert files_drift([stat_path(paths[0])], files) == ["%s is not a file" % conf]  # not read: drift
+    assert run_module(host_files, dict(files=files)).result["changed_paths"] == [str(conf)]
+    assert files_drift([stat_path(p) for p in paths], files) == []
+    conf.unlink()
+    (tmp_path / "etc").rmdir()
+    assert files_drift([stat_path(p) for p in paths], files) == [
+        "%s is not a directory" % paths[0], "%s is not a file" % conf]
