@@ -57,30 +57,6 @@ options:
           - Command run on the new content before it replaces the file; C(%s) is the temporary file's path.
           - A non-zero exit fails the task and leaves the file as it was.
         type: str
-  secret_files:
-    description:
-      - Files whose content is a secret (an API key, a token), owned by root, made like O(files) after them, in the same
-        run.
-      - The whole option is C(no_log) (also in the host's journal line of the module's arguments) and the files have no
-        diff. Their paths and modes are then masked in the results too, so a task with O(secret_files) cannot pick
-        handlers by RV(changed_paths); role vllm_server writes its environment file in a C(no_log) task of its own.
-    version_added: 0.1.0
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: Absolute path of the file (owner and group root).
-        type: path
-        required: true
-      content:
-        description: Its whole content, the secret.
-        type: str
-        required: true
-      mode:
-        description: Its mode, an octal string such as V("0600").
-        type: str
-        required: true
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -89,12 +65,13 @@ attributes:
     details: Reports what would change; writes nothing and runs no O(files[].validate) command.
   diff_mode:
     support: full
-    details: One diff per changed file (content), none for directories and O(secret_files).
+    details: One diff per changed file (content), none for directories.
   platform:
     support: full
     platforms: posix
 notes:
-  - Put secrets in O(secret_files), not in O(files) (a diff would show them).
+  - Write a secret (an API key, a token) in a task of its own with C(no_log) (a diff would show it; C(no_log) hides
+    it, the arguments in the host's journal included).
 seealso:
   - module: ansible.builtin.template
   - module: ansible.builtin.copy
@@ -115,10 +92,6 @@ EXAMPLES = r"""
         content: "{{ lookup('ansible.builtin.template', 'myapp.service.j2') }}"
         mode: "0644"
         validate: systemd-analyze verify %s:myapp.service
-    secret_files:
-      - path: /etc/myapp/myapp.env
-        content: "MYAPP_TOKEN={{ myapp_token }}\n"
-        mode: "0600"
   register: __myapp_files
   notify: Restart myapp
 """
@@ -152,19 +125,9 @@ ENTRY_SPEC = dict(
 )
 
 
-SECRET_SPEC = dict(
-    path=dict(type="path", required=True),
-    content=dict(type="str", required=True, no_log=True),
-    mode=dict(type="str", required=True),
-)
-
-
 def build_module():
     return AnsibleModule(
-        argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC),
-                           # no_log on the whole option: AnsibleModule's journal line of the arguments logs a list as
-                           # its repr, where a content's no_log value (with its newlines escaped) is not found.
-                           secret_files=dict(type="list", elements="dict", default=[], options=SECRET_SPEC, no_log=True)),
+        argument_spec=dict(files=dict(type="list", elements="dict", required=True, options=ENTRY_SPEC)),
         supports_check_mode=True,
     )
 
@@ -246,8 +209,7 @@ def ensure(module, entry, check):
 def run_module(module):
     check = module.check_mode
     changed_paths, diffs = [], []
-    secrets = [dict(entry, state="file", owner="root", group="root", validate=None) for entry in module.params["secret_files"]]
-    for entry in module.params["files"] + secrets:
+    for entry in module.params["files"]:
         if not os.path.isabs(entry["path"]):
             module.fail_json(msg="files[].path must be absolute, got %r" % entry["path"])
         try:
@@ -261,7 +223,7 @@ def run_module(module):
             module.fail_json(msg="%s: %s" % (entry["path"], to_native(e)), changed_paths=changed_paths)
         if changed:
             changed_paths.append(entry["path"])
-        if diff is not None and entry not in secrets:
+        if diff is not None:
             diffs.append(diff)
     result = dict(changed=bool(changed_paths), changed_paths=changed_paths)
     if module._diff:

@@ -9,8 +9,9 @@ here; tests/tools/fake_hub.yml) started first:
    worker1/worker2 = ray_workers) that are already up; the lab's apt proxy cache and package index are
    warm once any scenario ran on this machine. Per-phase times come from the JSON callback's per-task
    start/end times (sum of task durations per role; fact gathering on its own line).
-2. Idempotent re-run: wall time and changed count (target <= 15 s with changed=0; printed, not
-   asserted), with the top 10 tasks by duration when it misses; then the same re-run with pipelining
+2. Idempotent re-run: first right after the deploy (vLLM still warming up, load 2-6: the figure under load, with
+   its top 10 tasks), then, once the 1-minute load average is below 1 (at most 4 minutes of waiting), three more: their
+   median against the target (<= 15 s with changed=0; printed, not asserted); then the same re-run with pipelining
    off as a diagnostic (the inventories, lab and prod, turn it on: ansible_pipelining).
 3. Ray bring-up, role versus plain bash over SSH, from the same stopped state (playbooks/teardown.yml:
    vLLM and Ray stopped, the venv and the token file kept): ``site.yml --tags ray`` against a generated
@@ -48,6 +49,9 @@ LAB_TOOL = [sys.executable, os.path.join(ROOT, "tests", "lab", "lab")]
 STATE = "/var/lib/llmops-lab"
 VENV = "/opt/vllm_env"
 TARGET_RERUN_S = 15.0
+RERUN_ROUNDS = 3
+SETTLED_LOAD = 1.0
+SETTLE_MAX_S = 240
 TARGET_RATIO = 1.2
 INSTALLERS = ("pip", "uv")
 RAY_ROUNDS = 2
@@ -100,6 +104,14 @@ def say(msg):
 
 def load(label):
     say("load average (1/5/15 min) %s: %.2f %.2f %.2f" % ((label,) + os.getloadavg()))
+
+
+def settle():
+    """Wait until the 1-minute load average is below SETTLED_LOAD, at most SETTLE_MAX_S; the seconds waited."""
+    start = time.monotonic()
+    while os.getloadavg()[0] >= SETTLED_LOAD and time.monotonic() - start < SETTLE_MAX_S:
+        time.sleep(5)
+    return time.monotonic() - start
 
 
 def meminfo_mb():
@@ -435,18 +447,35 @@ def three_hosts(failures):
         say("  top 10 tasks:")
         print_top(deploy)
 
-        rerun = bl.playbook("re-run", "site.yml")
+        # Right after the deploy, as the previous benches did: vLLM is still warming up and the load is 2-6. Then the
+        # quiet figure the target is about: once the 1-minute load average is below SETTLED_LOAD (vLLM idle), the
+        # median of RERUN_ROUNDS re-runs (the machine's own speed drifts by 10-20 % within an hour).
+        rerun = bl.playbook("re-run right after the deploy", "site.yml")
         t = totals(rerun)
-        met = rerun.rc == 0 and t["changed"] == 0 and rerun.seconds <= TARGET_RERUN_S
-        figures["rerun"] = (rerun.seconds, t["changed"])
-        say("IDEMPOTENT RE-RUN: %.1f s, changed=%d, rc=%s (target <= %.0f s with changed=0: %s)" % (
-            rerun.seconds, t["changed"], rerun.rc, TARGET_RERUN_S, "met" if met else "NOT met"))
+        figures["rerun_load"] = (rerun.seconds, t["changed"], os.getloadavg()[0])
+        say("IDEMPOTENT RE-RUN right after the deploy (under load): %.1f s, changed=%d, rc=%s" % (
+            rerun.seconds, t["changed"], rerun.rc))
         if rerun.changed:
             say("  changed: %s" % rerun.changed)
         print_phases(rerun)
+        say("  top 10 tasks of the re-run:")
+        print_top(rerun)
+        waited = settle()
+        rounds = [bl.playbook("re-run %d, settled" % (i + 1), "site.yml") for i in range(RERUN_ROUNDS)]
+        secs = sorted(r.seconds for r in rounds)
+        changed = max(totals(r)["changed"] for r in rounds)
+        median = statistics.median(secs)
+        met = all(r.rc == 0 for r in rounds) and changed == 0 and median <= TARGET_RERUN_S
+        figures["rerun"] = (median, changed, secs)
+        rounds_text = " / ".join("%.1f" % x for x in secs)
+        say("IDEMPOTENT RE-RUN, settled (load %.2f after %.0f s of waiting): %s s, median %.1f s, changed=%d (target "
+            "<= %.0f s with changed=0: %s)" % (os.getloadavg()[0], waited, rounds_text, median, changed, TARGET_RERUN_S,
+                                               "met" if met else "NOT met"))
+        fastest = min(rounds, key=lambda r: r.seconds)
+        print_phases(fastest)
         if not met:
-            say("  top 10 tasks of the re-run:")
-            print_top(rerun)
+            say("  top 10 tasks of the fastest settled re-run:")
+            print_top(fastest)
         unpiped = bl.playbook("re-run, pipelining off", "site.yml", "-e", "ansible_pipelining=false")
         say("  diagnostic: the same re-run with pipelining off (-e ansible_pipelining=false): %.1f s, changed=%d" % (
             unpiped.seconds, totals(unpiped)["changed"]))
@@ -540,9 +569,12 @@ def summary(figures):
     say("SUMMARY (3-host lab; load average %s at the fresh deploy's end):" % (
         "%.2f" % figures["deploy_load"] if "deploy_load" in figures else "-"))
     if "rerun" in figures:
-        secs, changed = figures["rerun"]
-        say("  idempotent re-run        %6.1f s  changed=%d  %.2fx the %.0f s target" % (
-            secs, changed, secs / TARGET_RERUN_S, TARGET_RERUN_S))
+        secs, changed, rounds = figures["rerun"]
+        say("  idempotent re-run        %6.1f s  changed=%d  %.2fx the %.0f s target (median of %s s, settled)" % (
+            secs, changed, secs / TARGET_RERUN_S, TARGET_RERUN_S, " / ".join("%.1f" % x for x in rounds)))
+    if "rerun_load" in figures:
+        secs, changed, load_avg = figures["rerun_load"]
+        say("  the same under load      %6.1f s  changed=%d  right after the deploy (load %.2f)" % (secs, changed, load_avg))
     if figures.get("ray"):
         role, bash = figures["ray"]
         say("  site.yml --tags ray      %6.1f s  vs %.1f s plain ssh script: %.2fx (target %.1fx)" % (

@@ -8,12 +8,9 @@ import grp
 import os
 import pwd
 
-import pytest
-
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import files_drift
 from ansible_collections.llmops.ray_vllm.plugins.modules import host_files
 from ansible_collections.llmops.ray_vllm.plugins.modules.preflight_probe import stat_path
-from ansible.module_utils.testing import patch_module_args
 from harness import run_module
 
 USER = pwd.getpwuid(os.getuid()).pw_name
@@ -84,25 +81,6 @@ def test_bad_entries_are_named(tmp_path):
     no_percent = run_module(host_files, dict(files=[dict(path=str(tmp_path / "y"), content="", mode="0644",
                                                          validate="true")]))
     assert no_percent.failed and "must contain %s" in no_percent.result["msg"]
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="secret files are made owned by root")
-def test_secret_files_are_written_without_diff_and_their_content_is_no_log(tmp_path):
-    secret = dict(path=str(tmp_path / "etc" / "app.env"), content="API_KEY=s3cr3t-value-0123456789\n", mode="0600")
-    args = dict(files=entries(tmp_path), secret_files=[secret], _ansible_diff=True)
-    first = run_module(host_files, args)
-    assert first.result["changed_paths"] == [str(tmp_path / "etc"), str(tmp_path / "etc" / "app.conf"), secret["path"]]
-    assert [d["after_header"] for d in first.result["diff"]] == [str(tmp_path / "etc" / "app.conf")]
-    assert (tmp_path / "etc" / "app.env").read_text() == secret["content"]
-    assert os.stat(secret["path"]).st_mode & 0o7777 == 0o600
-    assert (os.stat(secret["path"]).st_uid, os.stat(secret["path"]).st_gid) == (0, 0)
-    assert run_module(host_files, args).result == dict(changed=False, changed_paths=[], diff=[])
-    (tmp_path / "etc" / "app.env").write_text("API_KEY=edited\n")
-    again = run_module(host_files, args)
-    assert again.result["changed_paths"] == [secret["path"]] and again.result["diff"] == []
-    assert (tmp_path / "etc" / "app.env").read_text() == secret["content"]
-    with patch_module_args(dict(files=[], secret_files=[secret])):
-        assert secret["content"] in host_files.build_module().no_log_values
 
 
 def test_files_drift_reads_what_a_second_call_would_change(tmp_path):
