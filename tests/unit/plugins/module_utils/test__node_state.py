@@ -23,7 +23,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import
     stat_lines,
     unit_states,
 )
-from ansible_collections.llmops.ray_vllm.plugins.modules.preflight_probe import stat_path
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._probe import stat_path
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "node_state")
 SYSTEMD = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "systemd")

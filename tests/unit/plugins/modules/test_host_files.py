@@ -10,7 +10,7 @@ import pwd
 
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import files_drift
 from ansible_collections.llmops.ray_vllm.plugins.modules import host_files
-from ansible_collections.llmops.ray_vllm.plugins.modules.preflight_probe import stat_path
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._probe import stat_path
 from harness import run_module
 
 USER = pwd.getpwuid(os.getuid()).pw_name
