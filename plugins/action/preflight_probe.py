@@ -80,6 +80,11 @@ class ActionModule(SpecAction):
         return "/usr/bin/python3"
 
     def act(self, args, task_vars, result):
+        if not self._connection.has_pipelining:
+            # A connection that cannot pipe data into a command (paramiko, winrm) gets the module itself.
+            result.update(self._execute_module(module_name="llmops.ray_vllm.preflight_probe", module_args=args,
+                                               task_vars=task_vars))
+            return result
         python = self.python(dict(task_vars))
         res = self._low_level_execute_command("%s -" % python, in_data=payload(args).encode("utf-8"))
         result.update(parse_payload_output(res))

@@ -5,7 +5,6 @@ the module on the same reads of this machine: the same result."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -20,9 +19,11 @@ PARAMS = dict(ports=[], paths=["/tmp", "/no/such/dir/below"], connect=[dict(host
               gpu_facts=True)
 
 
-def run_payload(params):
-    proc = subprocess.run([sys.executable, "-"], input=payload(params).encode(), capture_output=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=""))
+def run_payload(params, path=None):
+    env = dict(os.environ, PYTHONPATH="")
+    if path is not None:
+        env["PATH"] = path
+    proc = subprocess.run([sys.executable, "-"], input=payload(params).encode(), capture_output=True, check=False, env=env)
     return parse_payload_output({"rc": proc.returncode, "stdout": proc.stdout.decode(), "stderr": proc.stderr.decode()})
 
 
@@ -39,10 +40,16 @@ def test_the_payload_reads_what_the_module_reads():
     assert lean["stat"][2]["exists"] is False and lean["read"][0]["content"]
 
 
-def test_a_failure_and_an_unreadable_answer():
-    failed = run_payload(dict(PARAMS, ports=[dict(port=22, name="ssh", expected="")]))
-    # ss is on this machine: the ports are read; the failure path is the answer that is no JSON
-    assert "failed" not in failed or failed["msg"]
+def test_a_failure_is_the_module_s_and_an_unreadable_answer_fails(tmp_path, monkeypatch):
+    """Without ss on the search path (an empty PATH directory; ss is in /usr/bin and /bin here, not in the sbin
+    directories both add) the port read fails the same way in the payload and in the module."""
+    params = dict(PARAMS, ports=[dict(port=22, name="ssh", expected="")], gpu_facts=False)
+    lean = run_payload(params, path=str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    module = run_module(preflight_probe, dict(params))
+    assert lean["failed"] is True and module.failed
+    assert lean["msg"].startswith('Failed to find required executable "ss"')
+    assert module.result["msg"].startswith('Failed to find required executable "ss"')
     broken = parse_payload_output({"rc": 1, "stdout": "", "stderr": "Traceback: boom"})
     assert broken == {"failed": True, "rc": 1, "msg": "the probe did not answer (rc 1): Traceback: boom"}
-    assert json.loads(json.dumps(broken)) == broken
+    assert parse_payload_output({"rc": 0, "stdout": "[1]", "stderr": ""})["failed"] is True
