@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters for the vLLM server: plan TP/PP from cluster facts, render vLLM's argv and ExecStart.
 
-The logic lives in module_utils/_vllm_plan.py and _vllm_status.py (pure functions, unit-tested);
+The logic lives in module_utils/_vllm_plan.py, _vllm_layout.py and _vllm_status.py (pure functions, unit-tested);
 these wrappers only turn its ValueError into AnsibleFilterError. Documentation
 for each filter is in the YAML file of the same name next to this one.
 
@@ -26,6 +26,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_plan import 
     server_plan,
     systemd_exec_args,
 )
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_layout import problems, server_layout
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._vllm_status import status_table
 
 
@@ -54,6 +55,8 @@ vllm_declared_nodes = _as_filter("vllm_declared_nodes", declared_nodes)
 vllm_cli_args = _as_filter("vllm_cli_args", _cli_args)
 systemd_exec_args_filter = _as_filter("systemd_exec_args", systemd_exec_args)
 vllm_server_status = _as_filter("vllm_server_status", status_table)
+vllm_server_layout = _as_filter("vllm_server_layout", server_layout)
+vllm_server_problems = _as_filter("vllm_server_problems", problems)
 
 
 class FilterModule(object):
@@ -63,6 +66,8 @@ class FilterModule(object):
         return {
             "vllm_server_plan": vllm_server_plan,
             "vllm_server_status": vllm_server_status,
+            "vllm_server_layout": vllm_server_layout,
+            "vllm_server_problems": vllm_server_problems,
             "vllm_port_collisions": vllm_port_collisions,
             "vllm_model_facts": vllm_model_facts,
             "vllm_cli_args": vllm_cli_args,

@@ -80,22 +80,30 @@ def dashboard_metric_names(dashboard):
     return sorted(names)
 
 
-def scrape_targets(hosts, hostvars, head, cluster, ray_metrics_port, vllm_port=None, model="", head_metrics_ports=()):
+def scrape_targets(hosts, hostvars, head, cluster, ray_metrics_port, vllm_port=None, model="", head_metrics_ports=(),
+                   vllm_servers=None):
     """Prometheus file_sd target groups of a cluster: one per Ray node (its metrics export port, and on ``head``
-    also ``head_metrics_ports``: Ray's autoscaler and dashboard metrics) and one for the vLLM server on ``head``
-    (when ``vllm_port``), each with the labels cluster, node, role (ray_head, ray_worker, vllm) and, for the
-    server, model. Node addresses follow the node IP rule (``ray_node_ip``, else the default IPv4 address).
-    Raises ValueError naming the hosts without an address."""
-    ips = dict((h, node_ip(hostvars[h])) for h in list(hosts) + [head])
+    also ``head_metrics_ports``: Ray's autoscaler and dashboard metrics) and one per vLLM server, each with the labels
+    cluster, node, role (ray_head, ray_worker, vllm) and, for a server, model.
+
+    The servers: ``vllm_servers`` when given (the layout's records, ``[{name, runs_on, port, served}]``, or
+    ``model`` for ``served``: each labelled with its server name too), else one on ``head`` at ``vllm_port`` (when
+    set) labelled ``model``. Node addresses follow the node IP rule (``ray_node_ip``, else the default IPv4
+    address). Raises ValueError naming the hosts without an address."""
+    servers = vllm_servers if vllm_servers is not None else (
+        [{"runs_on": head, "port": vllm_port, "model": model}] if vllm_port else [])
+    ips = dict((h, node_ip(hostvars[h])) for h in list(hosts) + [head] + [s["runs_on"] for s in servers])
     missing = [h for h in hosts if not ips[h]]
     if missing:
         raise ValueError("no node IP for %s: gather facts (network) or set ray_node_ip" % ", ".join(missing))
     groups = []
-    if vllm_port:
-        labels = {"cluster": cluster, "node": head, "role": "vllm"}
-        if model:
-            labels["model"] = model
-        groups.append({"targets": ["%s:%s" % (ips[head], vllm_port)], "labels": labels})
+    for server in servers:
+        labels = {"cluster": cluster, "node": server["runs_on"], "role": "vllm"}
+        if server.get("model") or server.get("served"):
+            labels["model"] = server.get("model") or server["served"]
+        if server.get("name"):
+            labels["server"] = server["name"]
+        groups.append({"targets": ["%s:%s" % (ips[server["runs_on"]], server["port"])], "labels": labels})
     for host in hosts:
         ports = [ray_metrics_port] + (list(head_metrics_ports or []) if host == head else [])
         groups.append({"targets": ["%s:%s" % (ips[host], port) for port in ports],

@@ -247,9 +247,21 @@ def expression_names(data, key=None):
     return names
 
 
-def task_refs(data):
-    """What task data pulls in: (literal include_tasks/import_tasks files, literal template srcs,
-    whether it notifies or flushes handlers, names it registers or sets as facts). Pure."""
+_SIMPLE_VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def resolve(target, known):
+    """An include's file name with each ``{{ name }}`` of ``known`` (literal vars given on the way) put in; None
+    while any other Jinja is left."""
+    out = _SIMPLE_VAR.sub(lambda m: str(known[m.group(1)]) if m.group(1) in known else m.group(0), target)
+    return None if "{{" in out else out
+
+
+def task_refs(data, known=None):
+    """What task data pulls in: (include_tasks/import_tasks files - literal, or templated with ``{{ name }}`` parts
+    that ``known`` or the include's own literal ``vars`` give -, each with the literal vars known there, literal
+    template srcs, whether it notifies or flushes handlers, names it registers or sets as facts). Pure."""
+    known = dict(known or {})
     includes, templates, handlers, sets = [], [], False, set()
     stack = [data]
     while stack:
@@ -262,8 +274,11 @@ def task_refs(data):
         for key, value in node.items():
             if key in _INCLUDE_TASKS:
                 target = value.get("file") if isinstance(value, dict) else value
-                if isinstance(target, str) and "{{" not in target:
-                    includes.append(target)
+                given = dict(known, **dict((k, v) for k, v in (node.get("vars") or {}).items()
+                                           if isinstance(v, str) and "{{" not in v))
+                target = resolve(target, given) if isinstance(target, str) else None
+                if target:
+                    includes.append((target, given))
             elif key in _TEMPLATE and isinstance(value, dict) and "{{" not in str(value.get("src", "{{")):
                 templates.append(value["src"])
             elif key == "notify" or (key in _META and value == "flush_handlers"):
@@ -287,12 +302,13 @@ def entry_point_reads(role_dir, entry, prefix):
         with open(vars_path, encoding="utf-8") as handle:
             role_vars = yaml.load(handle, Loader=_AnyTagLoader) or {}
     names, sets, seen = set(), set(), set()
-    queue = [os.path.join(role_dir, "tasks", entry + ".yml")]
+    queue = [(os.path.join(role_dir, "tasks", entry + ".yml"), {})]
     while queue:
-        path = queue.pop()
-        if path in seen or not os.path.isfile(path):
+        path, known = queue.pop()
+        key = (path, tuple(sorted(known.items())))
+        if key in seen or not os.path.isfile(path):
             continue
-        seen.add(path)
+        seen.add(key)
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         if path.endswith(".j2"):
@@ -300,12 +316,12 @@ def entry_point_reads(role_dir, entry, prefix):
             continue
         data = yaml.load(text, Loader=_AnyTagLoader)
         names |= expression_names(data)
-        includes, templates, handlers, set_here = task_refs(data)
+        includes, templates, handlers, set_here = task_refs(data, known)
         sets |= set_here
-        queue.extend(os.path.join(os.path.dirname(path), inc) for inc in includes)
-        queue.extend(os.path.join(role_dir, "templates", src) for src in templates)
+        queue.extend((os.path.join(os.path.dirname(path), inc), given) for inc, given in includes)
+        queue.extend((os.path.join(role_dir, "templates", src), {}) for src in templates)
         if handlers:
-            queue.append(os.path.join(role_dir, "handlers", "main.yml"))
+            queue.append((os.path.join(role_dir, "handlers", "main.yml"), {}))
     todo, done = list(names), set()
     while todo:  # role vars are templates evaluated where used: what they read is read too
         name = todo.pop()

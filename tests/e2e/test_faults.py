@@ -88,11 +88,11 @@ def assert_converged(lab):
     return rows
 
 
-def completion(lab, api_key, timeout=60):
+def completion(lab, api_key, timeout=60, host="head", port=API_PORT, model=SERVED_NAME):
     """HTTP status of a real 1-token chat completion asked from this machine with the key (None: no answer)."""
-    body = json.dumps({"model": SERVED_NAME, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1})
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1})
     req = urllib.request.Request(
-        "http://%s:%d/v1/chat/completions" % (lab.hosts["head"], API_PORT), data=body.encode(),
+        "http://%s:%d/v1/chat/completions" % (lab.hosts[host], port), data=body.encode(),
         headers={"Authorization": "Bearer " + api_key, "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:

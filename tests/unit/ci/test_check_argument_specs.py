@@ -243,7 +243,17 @@ def test_task_refs():
             {"block": [{"ansible.builtin.template": {"src": "x.j2", "dest": "/x"}, "notify": "Restart", "register": "r_out"}]},
             {"ansible.builtin.set_fact": {"r_fact": 1, "cacheable": True}}]
     includes, templates, handlers, sets = cas.task_refs(data)
-    assert (sorted(includes), templates, handlers, sets) == (["a.yml", "b.yml"], ["x.j2"], True, {"r_out", "r_fact"})
+    assert (sorted(includes), templates, handlers, sets) == (
+        [("a.yml", {}), ("b.yml", {})], ["x.j2"], True, {"r_out", "r_fact"})
+
+
+def test_task_refs_resolves_a_templated_include_from_the_vars_given_on_the_way():
+    data = [{"ansible.builtin.include_tasks": "server_{{ kind }}.yml", "vars": {"other": "{{ x }}"}},
+            {"ansible.builtin.include_tasks": "loop.yml", "vars": {"kind": "status"}}]
+    assert sorted(cas.task_refs(data, {"kind": "plan"})[0]) == [
+        ("loop.yml", {"kind": "status"}), ("server_plan.yml", {"kind": "plan"})]
+    assert cas.task_refs(data)[0] == [("loop.yml", {"kind": "status"})]
+    assert cas.resolve("a_{{ k }}_{{ j }}.yml", {"k": 1}) is None
 
 
 def test_reads_problems():

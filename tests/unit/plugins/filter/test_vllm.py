@@ -22,7 +22,7 @@ FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "hf_config")
 def test_filter_names():
     assert sorted(vf.FilterModule().filters()) == [
         "systemd_exec_args", "vllm_cli_args", "vllm_declared_nodes", "vllm_model_facts", "vllm_port_collisions",
-        "vllm_server_plan", "vllm_server_status"]
+        "vllm_server_layout", "vllm_server_plan", "vllm_server_problems", "vllm_server_status"]
 
 
 def test_errors_become_filter_errors():

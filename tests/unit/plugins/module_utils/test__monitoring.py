@@ -91,6 +91,18 @@ def test_scrape_targets_one_group_per_ray_node_and_one_for_vllm():
         "cluster": "c", "node": "head", "role": "ray_head"}
 
 
+def test_scrape_targets_one_group_per_server_of_the_layout():
+    servers = [{"name": "chat", "runs_on": "head", "port": 8000, "model": "llama", "host": "0.0.0.0"},
+               {"name": "coder", "runs_on": "w2", "port": 8001, "served": "qwen-coder"}]
+    groups = scrape_targets(["head", "w1", "w2"], HOSTVARS, "head", "prod", 8080, vllm_servers=servers)
+    assert groups[:2] == [
+        {"targets": ["10.0.0.11:8000"],
+         "labels": {"cluster": "prod", "node": "head", "role": "vllm", "model": "llama", "server": "chat"}},
+        {"targets": ["10.0.0.13:8001"],
+         "labels": {"cluster": "prod", "node": "w2", "role": "vllm", "model": "qwen-coder", "server": "coder"}}]
+    assert [g["labels"]["role"] for g in groups[2:]] == ["ray_head", "ray_worker", "ray_worker"]
+
+
 def test_scrape_targets_names_the_hosts_without_an_address():
     with pytest.raises(ValueError, match="no node IP for w3: gather facts"):
         scrape_targets(["head", "w3"], dict(HOSTVARS, w3={}), "head", "c", 8080)
