@@ -18,8 +18,17 @@ from ansible_collections.llmops.ray_vllm.plugins.plugin_utils._action import Pro
 # job has run, at most POLL_MAX (a short job ends soon after it is done; a long one costs few calls).
 POLL_MAX = 5
 JOB_LIMIT = 7 * 24 * 3600  # async_wrapper ends a job started by start_job() after this long
+# Seconds a job may take to write its first status file. async_wrapper answers "started" after at most 2.5 s whether or
+# not its daemonized child wrote the file yet, and async_status fails "could not find job" while it is missing: on a
+# loaded host (a test machine at load 6 on 2 cores) the first poll came before the file.
+JOB_APPEARS = 60
 # What async_wrapper and async_status add to the module's own result.
 JOB_KEYS = ("ansible_job_id", "started", "finished", "results_file")
+
+
+def not_started_yet(status):
+    """Whether async_status found no status file of the job (yet)."""
+    return bool(status.get("failed")) and status.get("msg") == "could not find job"
 
 
 class AsyncJobMixin(object):
@@ -45,6 +54,8 @@ class AsyncJobMixin(object):
             time.sleep(min(POLL_MAX, interval or POLL_MAX, 1 + progress.elapsed() / 10))
             status = self._execute_module(module_name="ansible.legacy.async_status", module_args=status_args,
                                           task_vars=task_vars)
+            if not_started_yet(status) and progress.elapsed() < JOB_APPEARS:
+                continue
             if status.get("finished") or status.get("failed"):
                 break
             progress.tick(line)

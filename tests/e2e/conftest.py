@@ -91,8 +91,9 @@ class Result(object):
         return "\n".join(line for f in self.failures for line in f["lines"])
 
     def __repr__(self):
-        return "<rc=%s changed=%s failures=%s stderr=%s>" % (
-            self.rc, self.changed, self.failures, self.stderr[-2000:])
+        # The failures first: pytest's one-line summary (all a CI record may keep) cuts the rest.
+        return "<rc=%s failures=%s changed=%s stderr=%s>" % (
+            self.rc, [(f["host"], f["task"], f["msg"][:1500]) for f in self.failures], self.changed, self.stderr[-2000:])
 
 
 class Lab(object):
