@@ -13,7 +13,7 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._nics import node_
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._node_state import (
     account_drift, etc_hosts_drift, files_drift, mount_drift, path_drift, running_units, stat_lines,
 )
-from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports
+from ansible_collections.llmops.ray_vllm.plugins.module_utils._ports import head_ports, server_ports
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import node_rows
 
 
@@ -35,5 +35,6 @@ class FilterModule(object):
             "play_groups": site_play_groups,
             "ray_node_rows": node_rows,
             "running_units": running_units,
+            "server_ports": server_ports,
             "stat_lines": stat_lines,
         }

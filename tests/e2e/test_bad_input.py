@@ -44,6 +44,10 @@ BASE_VARS = {"preflight_model_min_free_gb": 1, "preflight_venv_min_free_gb": 1}
 # The model directory as it is before its first download (empty), on the host that holds it.
 HIDE_MODEL, SHOW_MODEL = "mount -t tmpfs -o size=1m,mode=0755 tmpfs /mnt/models/tiny-llama", "umount /mnt/models/tiny-llama"
 
+# A second server of vllm_server_instances: the hub test double's second model, alone on a worker (backend uni).
+SECOND_SERVER = {"name": "coder", "port": 8002, "model_path": "/mnt/models/tiny-coder", "served_model_name": "coder",
+                 "model_repo_id": "llmops/tiny-coder", "distributed_executor_backend": "uni"}
+
 PP_ABOVE_LAYERS = {"extra_vars": {"vllm_server_tensor_parallel_size": 1, "vllm_server_pipeline_parallel_size": 4,
                                   "ray_cluster_num_gpus": 2},
                    "expect": ["Pipeline parallel size 4 exceeds the model's 3 hidden layers",
@@ -123,6 +127,27 @@ CASES = [
                " && for i in $(seq 50); do ss -ltn | grep -q ':%d ' && break; sleep 0.2; done" % (PORT_PLANT, PORT_PLANT),
                "systemctl stop bad-input-listener"),
      "expect": ["port %d (vLLM API) is taken by python3" % PORT_PLANT, "stop it, or give that service another port"]},
+    # A second server (vllm_server_instances) alone on worker2 (the layout puts it there), its port taken there: validate
+    # probes each host's servers' ports, not only the head's.
+    {"id": "second_server_port_taken_on_its_host",
+     "extra_vars": {"vllm_server_instances": [{"name": "vllm"}, dict(SECOND_SERVER, port=PORT_PLANT)]},
+     "plant": ("worker2", "systemd-run --unit=bad-input-listener python3 -m http.server %d --bind 0.0.0.0"
+               " && for i in $(seq 50); do ss -ltn | grep -q ':%d ' && break; sleep 0.2; done" % (PORT_PLANT, PORT_PLANT),
+               "systemctl stop bad-input-listener"),
+     "expect": ["worker2: port %d (vLLM API of coder) is taken by python3" % PORT_PLANT,
+                "stop it, or give that service another port"]},
+    # The second server's model before its first download: validate reads its config.json from the hub too, and plans
+    # the server with it (a directory never downloaded, so the case holds whatever ran before).
+    {"id": "second_server_unknown_repo",
+     "extra_vars": {"vllm_server_instances": [{"name": "vllm"}, dict(SECOND_SERVER, model_repo_id="llmops/no-such-coder",
+                                                                     model_path="/mnt/models/no-such-coder")]},
+     "expect": ["model hub, asked from head: Hub request to", "repo_id=llmops/no-such-coder", "HTTP 404: RepositoryNotFoundError",
+                "Fix: check model_repo_id of the server's entry in vllm_server_instances"]},
+    {"id": "second_server_max_len_above_its_model_before_download",
+     "extra_vars": {"vllm_server_instances": [{"name": "vllm"}, dict(SECOND_SERVER, model_path="/mnt/models/coder-never",
+                                                                     max_model_len=4096)]},
+     "expect": ["vLLM plan: server coder: max_model_len 4096 is above the model's max_position_embeddings 512",
+                "Fix: set max_model_len to at most 512"]},
     {"id": "api_port_is_ray_gcs_port",
      "extra_vars": {"vllm_server_port": 6379},
      "expect": ["The vLLM API port 6379 collides with Ray's gcs port (6379)", "Fix: move the vLLM port"]},

@@ -51,6 +51,18 @@ def test_head_ports_dedupe_keeps_the_first_holder():
     assert [p["port"] for p in F["head_ports"]("x", 8265, None, 8000)] == [8265, 8000]
 
 
+def test_server_ports_adds_the_api_ports_of_the_host_servers():
+    head = F["head_ports"](6379, 8265, 10001, None)
+    one = [{"name": "vllm", "port": 8000, "runs_on": "head"}]
+    assert F["server_ports"](head, one, "head")[-1] == {"port": 8000, "name": "vLLM API", "expected": "vllm"}
+    assert F["server_ports"]([], one, "worker1") == []
+    two = one + [{"name": "coder", "port": "8001", "runs_on": "worker2"}, {"name": "draft", "port": 8265, "runs_on": "head"},
+                 {"name": "bad", "port": "x", "runs_on": "worker2"}]
+    assert [(p["port"], p["name"]) for p in F["server_ports"](head, two, "head")] == [
+        (6379, "Ray GCS"), (8265, "Ray dashboard"), (10001, "Ray client server"), (8000, "vLLM API of vllm")]
+    assert F["server_ports"]([], two, "worker2") == [{"port": 8001, "name": "vLLM API of coder", "expected": "vllm"}]
+
+
 def test_venv_python_problems():
     ok = {"rc": 0, "stdout": "3.11.2\n", "stderr": ""}
     assert F["venv_python_problems"]("h", "python3", ok, "/opt/v", {"rc": 2, "stdout": "", "stderr": ""}) == []
