@@ -110,7 +110,11 @@ class Lab(object):
         start = time.monotonic()
         proc = subprocess.run(argv, capture_output=True, text=True, env=environ, timeout=timeout, cwd=ROOT,
                               check=False)
-        return Result(proc, time.monotonic() - start)
+        result = Result(proc, time.monotonic() - start)
+        # Whole, for pytest's "Captured stdout" of a failed test (an assertion's message is cut short there).
+        for failure in result.failures:
+            print("%s failed on %s: %s" % (failure["task"], failure["host"], failure["msg"]))
+        return result
 
     def command(self, playbook, *args, extra_vars=None, env=None, inventory=None):
         """(argv, environment) of that ansible-playbook run, for a test that starts it itself (cwd ROOT)."""
