@@ -17,6 +17,7 @@ Sources of cluster state, all JSON:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -559,6 +560,27 @@ def render_unit(argv, params, environment):
         "",
     ]
     return "\n".join(lines)
+
+
+def node_unit(params):
+    """Text of the unit ray_node writes for ``params`` (its options, validated): ``ray start --block`` with them, the
+    node's environment (build_environment) and its service settings."""
+    environment = build_environment(params.get("environment"), params.get("auth_token"), params.get("auth_token_file"))
+    return render_unit(build_start_argv(params["ray_executable"], params, block=True), params, environment)
+
+
+def unit_read_current(params, unit_read):
+    """Whether a read made just before ray_node runs (``unit_read``: ``checksum``, the SHA-1 of the unit file or None
+    where it is missing; ``running``, the unit enabled and active) finds the node as ray_node would leave it: started
+    under its unit (O(service_name)), the unit file the very text node_unit renders, and running. ray_node's action
+    then reports no change without running the module on the host; anything else (no read, another text, a stopped
+    or disabled unit, state stopped, no unit) is the module's to decide."""
+    if not unit_read or params.get("state", "started") != "started" or not params.get("service_name"):
+        return False
+    checksum = unit_read.get("checksum")
+    if not checksum or not unit_read.get("running"):
+        return False
+    return hashlib.sha1(node_unit(params).encode("utf-8")).hexdigest() == checksum
 
 
 def unit_sections(text):

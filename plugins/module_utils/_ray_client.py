@@ -48,6 +48,39 @@ READER_ARGUMENT_SPEC = dict(
     request_timeout=dict(type="float", default=5.0),
 )
 MUTUALLY_EXCLUSIVE = [["auth_token", "auth_token_file"]]
+# ray_node's options (the module checks them; its action plugin too, before it decides the module need not run).
+NODE_ARGUMENT_SPEC = dict(
+    CLIENT_ARGUMENT_SPEC,
+    state=dict(type="str", default="started", choices=["started", "stopped"]),
+    role=dict(type="str", default="worker", choices=["head", "worker"]),
+    node_ip=dict(type="str"),
+    num_cpus=dict(type="int"),
+    num_gpus=dict(type="int"),
+    resources=dict(type="dict", default={}),
+    include_dashboard=dict(type="bool", default=True),
+    dashboard_host=dict(type="str"),
+    ray_client_server_port=dict(type="int"),
+    object_manager_port=dict(type="int"),
+    node_manager_port=dict(type="int"),
+    min_worker_port=dict(type="int"),
+    max_worker_port=dict(type="int"),
+    dashboard_agent_listen_port=dict(type="int"),
+    dashboard_agent_grpc_port=dict(type="int"),
+    runtime_env_agent_port=dict(type="int"),
+    metrics_export_port=dict(type="int"),
+    temp_dir=dict(type="path", default="/tmp/ray"),
+    environment=dict(type="dict", default={}),
+    extra_args=dict(type="list", elements="str", default=[]),
+    service_name=dict(type="str"),
+    service_user=dict(type="str", default="root"),
+    service_group=dict(type="str"),
+    mounts=dict(type="list", elements="path", default=[]),
+    restart_on_change=dict(type="bool", default=False),
+    head_pending=dict(type="bool", default=False),
+    start_timeout=dict(type="float", default=120),
+    unit_read=dict(type="dict"),
+)
+NODE_REQUIRED_IF = [["state", "started", ["node_ip"]]]
 
 # Run by the venv's python: prints {"ray_version", "nodes", "cluster_status"} as JSON.
 GCS_READER_SCRIPT = r"""

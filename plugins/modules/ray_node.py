@@ -177,6 +177,18 @@ options:
         deployments at once, was not listed within 60 s.
     type: float
     default: 120
+  unit_read:
+    description:
+      - What a read of this host made just before this task found of the unit (O(service_name) only) - C(checksum),
+        the SHA-1 of C(/etc/systemd/system/<service_name>.service) (null where it is missing), and C(running), true
+        when the unit is enabled and active.
+      - Where that file is the very unit this task would write and it runs, the action plugin reports no change
+        (RV(action=none)) without running the module on the host - a converged re-run costs no round trip. Any
+        other read, or none, runs the module as usual, which reads the node itself.
+      - The node's membership of the cluster is then not read; a task such as M(llmops.ray_vllm.ray_wait) after
+        it checks every node.
+    type: dict
+    version_added: 0.1.0
 extends_documentation_fragment:
   - action_common_attributes
 attributes:
@@ -300,16 +312,17 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     format_differences,
     head_unreachable_message,
     node_differences,
+    node_unit,
     output_tail,
-    render_unit,
     split_address,
     unit_differences,
     unit_is_running,
     unit_name_problem,
 )
 from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import (
-    CLIENT_ARGUMENT_SPEC,
     MUTUALLY_EXCLUSIVE,
+    NODE_ARGUMENT_SPEC,
+    NODE_REQUIRED_IF,
     RayReadError,
     local_session,
     read_dashboard,
@@ -321,43 +334,16 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import
 
 # Seconds for one dashboard request: a firewalled dashboard port must not slow every read down.
 DASHBOARD_TIMEOUT = 1.5
+# Seconds between two reads of a node just started: the workers start once the head is alive, so a second between
+# reads cost the bring-up up to a second per node (a read is milliseconds from the dashboard, a second from the GCS).
+ALIVE_POLL = 0.25
 
 
 def build_module():
-    spec = dict(CLIENT_ARGUMENT_SPEC)
-    spec.update(
-        state=dict(type="str", default="started", choices=["started", "stopped"]),
-        role=dict(type="str", default="worker", choices=["head", "worker"]),
-        node_ip=dict(type="str"),
-        num_cpus=dict(type="int"),
-        num_gpus=dict(type="int"),
-        resources=dict(type="dict", default={}),
-        include_dashboard=dict(type="bool", default=True),
-        dashboard_host=dict(type="str"),
-        ray_client_server_port=dict(type="int"),
-        object_manager_port=dict(type="int"),
-        node_manager_port=dict(type="int"),
-        min_worker_port=dict(type="int"),
-        max_worker_port=dict(type="int"),
-        dashboard_agent_listen_port=dict(type="int"),
-        dashboard_agent_grpc_port=dict(type="int"),
-        runtime_env_agent_port=dict(type="int"),
-        metrics_export_port=dict(type="int"),
-        temp_dir=dict(type="path", default="/tmp/ray"),
-        environment=dict(type="dict", default={}),
-        extra_args=dict(type="list", elements="str", default=[]),
-        service_name=dict(type="str"),
-        service_user=dict(type="str", default="root"),
-        service_group=dict(type="str"),
-        mounts=dict(type="list", elements="path", default=[]),
-        restart_on_change=dict(type="bool", default=False),
-        head_pending=dict(type="bool", default=False),
-        start_timeout=dict(type="float", default=120),
-    )
     return AnsibleModule(
-        argument_spec=spec,
+        argument_spec=NODE_ARGUMENT_SPEC,
         mutually_exclusive=MUTUALLY_EXCLUSIVE,
-        required_if=[["state", "started", ["node_ip"]]],
+        required_if=NODE_REQUIRED_IF,
         supports_check_mode=True,
     )
 
@@ -477,7 +463,7 @@ class RayNode(object):
     def started_unit(self, address, reachable, running, raylet_alive, diffs):
         """The node under systemd: write the unit, then start, restart, reload or nothing."""
         p = self.p
-        wanted = render_unit(build_start_argv(p["ray_executable"], p, block=True), p, self.env)
+        wanted = node_unit(p)
         text, props = self.unit_state()
         under_unit = unit_is_running(props)
         unit_diffs = unit_differences(text, wanted)
@@ -577,7 +563,7 @@ class RayNode(object):
                 self.fail("the GCS at %s does not list %s as alive %ss after the start; see the raylet logs under "
                           "%s/session_latest/logs%s"
                           % (address, p["node_ip"], p["start_timeout"], p["temp_dir"], self.journal_hint()))
-            time.sleep(1)
+            time.sleep(ALIVE_POLL)
 
     # ----------------------------------------------------------------- stopped
     def stopped(self):

@@ -17,12 +17,14 @@ from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray import (
     build_environment,
     build_start_argv,
     node_rows,
+    node_unit,
     parse_cluster,
     render_unit,
     systemd_env_assignment,
     unit_differences,
     unit_is_running,
     unit_name_problem,
+    unit_read_current,
     unit_sections,
     vllm_worker_ranks,
 )
@@ -165,3 +167,59 @@ def test_status_rows_of_the_nodes_captured_during_pp3_and_a_dead_one():
     lost_rows = node_rows(dead, {"10.214.0.11": "head"}, [dead[1]], [])
     assert lost_rows[0].startswith("  head       10.214.0.11     ALIVE GPU ")
     assert lost_rows[1].split()[1:3] == ["10.214.0.12", "DEAD"]
+
+
+# ---------------------------------------------------------------- node_unit, unit_read_current (ray_node's action)
+# The options role ray_cluster gives worker1 of the lab (inventories/lab/group_vars: the pinned ports, one CPU, one
+# GPU, the object store cap of extra_args, the token file), as the task's templating hands them to the action.
+LAB_WORKER = dict(role="worker", node_ip="10.213.1.12", head_address="10.213.1.11", port=6379, dashboard_port=8265,
+                  ray_executable=RAY, auth_token_file="/etc/ray/auth_token", num_cpus="1", num_gpus=1, resources={},
+                  ray_client_server_port=10001, object_manager_port=8076, node_manager_port=8077,
+                  dashboard_agent_listen_port=52365, dashboard_agent_grpc_port=8078, runtime_env_agent_port=8079,
+                  metrics_export_port=8080, min_worker_port=10002, max_worker_port=10999, temp_dir="/tmp/ray",
+                  environment={}, extra_args=["--object-store-memory=104857600"], restart_on_change=False,
+                  service_name="ray", service_user="vllm", service_group="vllm", mounts=["/mnt/models"])
+
+
+def validated(raw):
+    """The options as ray_node's action (and AnsibleModule) check them: types converted, defaults added."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+    from ansible_collections.llmops.ray_vllm.plugins.module_utils._ray_client import (
+        MUTUALLY_EXCLUSIVE, NODE_ARGUMENT_SPEC, NODE_REQUIRED_IF)
+    result = ArgumentSpecValidator(NODE_ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                                   required_if=NODE_REQUIRED_IF).validate(raw)
+    assert not result.error_messages, result.error_messages
+    return result.validated_parameters
+
+
+def captured_unit():
+    with open(os.path.join(FIX, "ray.service.worker")) as f:
+        return f.read()
+
+
+def sha1(text):
+    import hashlib
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def test_node_unit_renders_the_unit_ray_node_wrote_on_the_lab():
+    assert node_unit(validated(LAB_WORKER)) == captured_unit()
+
+
+def test_a_read_of_that_unit_running_makes_the_module_run_unneeded():
+    read = {"checksum": sha1(captured_unit()), "running": True}
+    assert unit_read_current(validated(dict(LAB_WORKER, unit_read=read)), read)
+
+
+@pytest.mark.parametrize("change, read", [
+    ({}, {"checksum": sha1(captured_unit() + "# edited by hand\n"), "running": True}),  # a hand edit
+    ({}, {"checksum": "a2377cf9a518a25738535f121e24d9aa9361cd7b", "running": False}),  # stopped or disabled
+    ({}, {"checksum": None, "running": False}),  # no unit yet
+    ({}, None),  # no read
+    ({"num_gpus": 0}, {"checksum": "a2377cf9a518a25738535f121e24d9aa9361cd7b", "running": True}),  # a new layout
+    ({"state": "stopped"}, {"checksum": "a2377cf9a518a25738535f121e24d9aa9361cd7b", "running": True}),
+    ({"service_name": None}, {"checksum": "a2377cf9a518a25738535f121e24d9aa9361cd7b", "running": True}),
+])
+def test_anything_else_is_the_modules_to_decide(change, read):
+    assert not unit_read_current(validated(dict(LAB_WORKER, **change)), read)
