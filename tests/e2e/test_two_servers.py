@@ -2,8 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Two servers on one cluster (issue 18), TP=2 over two hosts, then the upgrade from an earlier release (issue 13).
 
-0. site.yml --check with the two servers, the second one's model not downloaded: it says check mode cannot plan it, the
-   first is checked as usual (its unit would change), nothing changes on any host.
+0. site.yml --check with the two servers, the second one's model not downloaded, and a third server new to worker2
+   whose model is there (the inventory's, sharing the coder's GPU): the coder says check mode cannot plan it, the
+   first is checked as usual (its unit would change), the third would be written and started (its unit does not
+   exist, so the start is reported, not failed, and no readiness is waited for), nothing changes on any host.
 1. vllm_server_instances with two servers, planned together: the inventory's model on vLLM's Ray executor with TP=2
    PP=1 (the head and one worker: the layout leaves Ray no GPU on worker2), and a second model (the hub test
    double's tiny-coder, downloaded once by model_storage) alone on worker2 with the uni backend. One site.yml run:
@@ -34,6 +36,9 @@ FIGURES = os.path.join(ROOT, ".cache", "e2e-servers.json")
 CHAT = {"name": "vllm", "tensor_parallel_size": 2, "pipeline_parallel_size": 1, "distributed_executor_backend": "ray"}
 CODER = {"name": "coder", "port": 8001, "model_path": "/mnt/models/tiny-coder", "served_model_name": "coder",
          "model_repo_id": "llmops/tiny-coder", "distributed_executor_backend": "uni"}
+# Check mode only: a server new to worker2 whose model is downloaded already, on the coder's GPU (both take half).
+SHARER = {"name": "sharer", "port": 8002, "served_model_name": "sharer", "node": "worker2",
+          "distributed_executor_backend": "uni", "tensor_parallel_size": 1, "gpu_memory_utilization": 0.5}
 UNIT_WRITTEN = ("llmops.ray_vllm.vllm_server : Write the unit (checked by systemd-analyze verify), its configuration, "
                 "helper scripts and the plan record")
 # What an earlier release did on a worker: Ray as root, started with setsid, no unit.
@@ -75,14 +80,20 @@ def test_two_servers_then_one_then_the_upgrade(cluster, api_key):
     assert workers_as_vllm(cluster) == {"head": 1, "worker1": 1, "worker2": 1}
     try:
         # Check mode first, the coder's model not downloaded (check mode downloads nothing): the coder cannot be planned
-        # and says so, the chat server is still checked (its unit would change: TP=2 PP=1), nothing changes anywhere.
+        # and says so, the chat server is still checked (its unit would change: TP=2 PP=1), the sharer (its model is
+        # there) would be written and started, nothing changes anywhere.
         cluster.ssh("head", "rm -rf /mnt/models/tiny-coder")
         before = cluster.snapshot()
-        check = cluster.playbook(SITE, "--check", extra_vars=servers(CHAT, CODER))
+        shared = servers(CHAT, dict(CODER, gpu_memory_utilization=0.5), SHARER)
+        check = cluster.playbook(SITE, "--check", extra_vars=shared)
         assert check.rc == 0, check
         assert "worker2: llmops.ray_vllm.vllm_server : Say what check mode cannot plan on a cluster never deployed" \
             in check.changed, check.changed
         assert "head: " + UNIT_WRITTEN in check.changed, check.changed
+        for task in (UNIT_WRITTEN, "llmops.ray_vllm.vllm_server : Enable and start vLLM"):
+            assert "worker2: " + task in check.changed, check.changed
+        assert check.results("llmops.ray_vllm.vllm_server : Wait until /health is 200, /v1/models lists the served "
+                             "name and a chat completion answers")["worker2"].get("skipped"), check.changed
         assert cluster.snapshot() == before
 
         start = time.monotonic()
