@@ -392,7 +392,7 @@ class RayNode(object):
             ["systemctl", "show", self.service + ".service", "--property=ActiveState,SubState,UnitFileState,MainPID"])
         return text, parse_systemctl_show(out)
 
-    def observe(self, address):
+    def observe(self, address, starting=False):
         """(node record for node_ip in the cluster at address or None, cluster reachable?)
 
         The head's dashboard answers in milliseconds, the GCS read (the venv's python importing Ray)
@@ -410,6 +410,10 @@ class RayNode(object):
                 return node, True
         except RayReadError:
             pass
+        if starting and not local_session(self.p["temp_dir"])["raylet_alive"]:
+            # A node this run just started whose raylet does not answer yet cannot be alive in the GCS: no GCS read
+            # (a second of the venv's python importing Ray, while a head's raylet comes up).
+            return None, True
         try:
             facts = read_gcs(self.module, self.p, address)
         except RayReadError as e:
@@ -555,7 +559,7 @@ class RayNode(object):
         p = self.p
         deadline = time.monotonic() + p["start_timeout"]
         while True:
-            node, _reachable = self.observe(address)
+            node, _reachable = self.observe(address, starting=True)
             if node is not None and node["alive"]:
                 self.result["node"] = node
                 return

@@ -19,7 +19,7 @@ import tempfile
 import threading
 
 import pytest
-
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.llmops.ray_vllm.plugins.modules import ray_cluster_info, ray_node, ray_wait
 from ansible_collections.llmops.ray_vllm.tests.unit.plugins.modules.harness import run_module as harness_run
@@ -298,3 +298,38 @@ def test_node_stopped_when_ray_stop_removes_entries_itself(tmp_path):
     finally:
         listener.close()
         shutil.rmtree(str(temp_dir))
+
+
+def test_node_just_started_is_not_read_from_the_gcs_before_its_raylet_answers(tmp_path):
+    """After its own start, a node whose raylet socket does not accept yet is not alive: the module does not spend a
+    GCS read (the venv's python importing Ray, about a second on the lab) on it, as it does once the raylet answers.
+    Real parts: a listening TCP socket as the GCS, no dashboard (a closed port), the raylet a unix socket under
+    temp_dir; the venv's python is a script that records each call and prints a GCS read captured on the lab (no Ray
+    GCS runs in a unit test)."""
+    gcs = socket.socket()
+    gcs.bind(("127.0.0.1", 0))
+    gcs.listen(8)
+    venv = tmp_path / "venv" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "ray").write_text("#!/bin/sh\nexit 99\n")
+    calls = tmp_path / "gcs-reads"
+    # the GCS reader's answer: one captured on the lab (its nodes are not 127.0.0.1)
+    (venv / "python").write_text("#!/bin/sh\necho x >> %s\ncat %s\n" % (calls, os.path.join(FIX, "gcs_reader.node_dead.json")))
+    os.chmod(str(venv / "python"), 0o755)
+    temp_dir = tmp_path / "t"
+    args = dict(role="head", node_ip="127.0.0.1", port=gcs.getsockname()[1], dashboard_port=closed_port(),
+                ray_executable=str(venv / "ray"), temp_dir=str(temp_dir))
+    try:
+        with patch_module_args(args):
+            node = ray_node.RayNode(ray_node.build_module())
+        address = "127.0.0.1:%d" % gcs.getsockname()[1]
+        assert node.observe(address, starting=True) == (None, True)
+        assert not calls.exists()
+        (temp_dir / "session_latest" / "sockets").mkdir(parents=True)
+        raylet = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        raylet.bind(str(temp_dir / "session_latest" / "sockets" / "raylet"))
+        raylet.listen(1)
+        assert node.observe(address, starting=True) == (None, True)  # read: the GCS does not list this node
+        assert calls.read_text().count("x") == 1
+    finally:
+        gcs.close()
